@@ -1,0 +1,34 @@
+# Two commands do all the set-up on a fresh machine:
+#   make study   - create .venv, install, run the lesson study (the main job)
+#   make test    - create .venv, install, run the test suite
+PYTHON ?= python3
+VENV ?= .venv
+CONSTRAINTS ?= constraints.txt
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install study test lint bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+study: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/mlp-parity study
+
+test: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) -e '.[test,bench]'
+	$(BIN)/mlp-parity bench
+
+clean:
+	rm -rf $(VENV) study .pytest_cache

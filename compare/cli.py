@@ -1,0 +1,79 @@
+"""The ``mlp-parity`` command line: subcommands, exit codes and error handling.
+
+Exit codes: 0 everything matches; 1 a parity check failed; 2 bad usage or bad
+input (one line on stderr, no traceback); 130 interrupted (Ctrl-C).
+
+Subcommands live one per module in ``compare/commands/``; each module defines
+``NAME``, ``SUMMARY``, ``configure(parser)`` and ``run(args) -> int``, and
+imports nothing heavy at module level, so ``--help`` never imports torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from handmade.errors import InvalidInput
+
+# Display order; modules present in compare/commands but not listed come last.
+ORDER = ("study", "grads", "train", "sweep", "check", "bench")
+
+DESCRIPTION = """\
+Prove that a hand-written NumPy MLP and a torch.nn MLP, started from the same
+weights, compute the same outputs, gradients and loss curves - and find the
+first place where they part.
+
+exit codes: 0 all comparisons match, 1 a parity check failed,
+            2 bad usage or input, 130 interrupted
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error message (and exit code 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def command_modules():
+    from . import commands
+
+    found = [m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")]
+    ordered = [n for n in ORDER if n in found] + sorted(n for n in found if n not in ORDER)
+    return [importlib.import_module(f"compare.commands.{name}") for name in ordered]
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="mlp-parity", description=DESCRIPTION,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for module in command_modules():
+        child = sub.add_parser(module.NAME, help=module.SUMMARY, description=module.SUMMARY,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.configure(child)
+        child.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args))
+    except InvalidInput as exc:
+        print(f"mlp-parity {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"mlp-parity {args.command}: interrupted; no partial output was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0
+
+
+def entry_point() -> None:
+    sys.exit(main())

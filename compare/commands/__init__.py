@@ -1,0 +1,1 @@
+"""One module per ``mlp-parity`` subcommand (see ``compare.cli``)."""

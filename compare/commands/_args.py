@@ -1,0 +1,79 @@
+"""Argument types shared by the subcommands: they fail as one-line usage errors."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from handmade.errors import InvalidInput
+from handmade.naming import split_list
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive finite number")
+    return value
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
+    return value
+
+
+def list_of(item_type):
+    """A comma-separated list (commas inside parentheses kept), each item parsed by ``item_type``."""
+
+    def parse(text: str) -> list:
+        items = split_list(text)
+        if not items:
+            raise argparse.ArgumentTypeError("expected a comma-separated list, got nothing")
+        return [item_type(item) for item in items]
+
+    parse.__name__ = f"list of {getattr(item_type, '__name__', 'items')}"
+    return parse
+
+
+def checked_names(kind: str, registry, resolve):
+    """Validate registry names (``resolve`` raises InvalidInput) as an argparse type."""
+
+    def parse(text: str) -> str:
+        try:
+            resolve(text)
+        except InvalidInput as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return text
+
+    parse.__name__ = kind
+    return parse
+
+
+def dtypes(text: str) -> list[str]:
+    choices = {"float64": ["float64"], "float32": ["float32"], "both": ["float64", "float32"]}
+    if text not in choices:
+        raise argparse.ArgumentTypeError(f"{text!r}: choose float64, float32 or both")
+    return choices[text]
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", metavar="PATH",
+                        help="also write every number as JSON (top-level 'summary': checks, failed, "
+                             "worst_rel_diff)")

@@ -1,0 +1,50 @@
+"""The one tolerance policy, keyed by dtype. Every pass/fail in the harness reads it.
+
+Differences are measured tensor-wise: ``rel = max|a - b| / max(max|a|, max|b|)``
+(0 when both are all zeros), i.e. the worst error in units of the tensor's own
+scale. An element-wise ratio would call 1e-17 against 1e-19 a 100x error, and
+near-zero gradient entries are everywhere in a ReLU net.
+
+Why these numbers:
+
+* float64 is the **oracle** mode. Both sides do the same arithmetic in a
+  different order (BLAS blocking, fused kernels), so they differ by rounding
+  alone: a few ulps (eps = 2.2e-16) times the depth of the sums. 1e-13 is
+  ~450 ulps: far above rounding noise, far below any real bug (the smallest
+  bug in the mutation catalogue is off by a factor, i.e. rel ~ 1e-2 or more).
+* float32 is the **realistic** mode: eps = 1.2e-7; 1e-5 is ~84 ulps, enough
+  for sums over a few hundred terms and still 1000x below a real bug.
+* Finite differences (float64 only) carry truncation error O(h^2) and
+  cancellation error O(eps / h); with h = 1e-5 both are ~1e-10 relative to a
+  typical gradient, so 1e-7 is a safe bar for smooth activations. At a kink
+  (ReLU at 0) a difference quotient is meaningless, so kinked activations are
+  shown but not counted.
+* Trajectories: the per-epoch loss difference. In float64 it starts near
+  eps and may grow with sensitive dynamics; 1e-10 keeps a wide margin over
+  ~1000 epochs of rounding growth on stable runs. Where it is exceeded the
+  harness re-synchronises and judges each single step by ``step``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    step: float        # one forward/backward, every tensor
+    finite_diff: float  # analytic vs central-difference gradient (float64 only)
+    trajectory: float  # per-epoch loss of two whole runs
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+TOLERANCES: dict[str, Tolerance] = {
+    "float64": Tolerance(step=1e-13, finite_diff=1e-7, trajectory=1e-10),
+    "float32": Tolerance(step=1e-5, finite_diff=1e-7, trajectory=1e-4),
+}
+
+
+def tolerance_for(dtype: str) -> Tolerance:
+    return TOLERANCES[str(dtype)]

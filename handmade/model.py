@@ -1,0 +1,165 @@
+"""The hand-written multilayer perceptron: forward and backward side by side.
+
+For layers l = 0..L-1 with weights W_l (out, in) and biases b_l (out,), in
+torch layout, and a_{-1} = X:
+
+    forward                         backward (chain rule, from the output back)
+    z_l = a_{l-1} W_l^T + b_l       da_{L-1} = dL/ds                 (the loss gradient)
+    a_l = f_l(z_l)                  dz_l     = da_l * f_l'(z_l)      (element-wise)
+    s   = a_{L-1}                   dW_l     = dz_l^T a_{l-1}        (out, in)
+                                    db_l     = sum over rows of dz_l (out,)
+                                    da_{l-1} = dz_l W_l              (N, in)
+
+f_l is the hidden activation for l < L-1 and the output activation for the
+last layer. Shapes: X (N, n_0) -> s (N, n_L). Gradient names mirror their
+forward twins (dW, db, dz, da), as in a hand-derived backprop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import Activation
+from .errors import InvalidInput
+from .losses import get_loss
+from .spec import MLPSpec, as_matrix, check_data, check_params
+
+
+@dataclass
+class Gradients:
+    """Everything backward computes, for layer-by-layer comparison.
+
+    ``params``: dL/dparameter, same keys and shapes as the parameters;
+    ``input``: dL/dX (N, n_0); ``z[l]`` = dL/dz_l and ``a[l]`` = dL/da_l, (N, n_{l+1}).
+    """
+
+    params: dict[str, np.ndarray]
+    input: np.ndarray
+    z: list[np.ndarray]
+    a: list[np.ndarray]
+
+
+class MLP:
+    """A fully connected network in NumPy.
+
+    >>> net = MLP(MLPSpec(sizes=(30, 16, 3), activation="relu"))
+    >>> s = net.forward(X)            # (N, 3); caches what backward needs
+    >>> loss = net.loss(Y)            # scalar, the spec's loss of that output
+    >>> grads = net.backward(Y)       # Gradients, keys as net.params
+
+    ``params`` defaults to ``spec.init_params()``; pass a dict (torch layout) to
+    start from other numbers. It is used as given (no copy) when it already has
+    the right dtype, so an optimizer can update it in place.
+    """
+
+    def __init__(self, spec: MLPSpec | None = None, params: dict | None = None, **spec_fields):
+        if spec is None:
+            spec = MLPSpec(**spec_fields)
+        elif spec_fields:
+            spec = spec.replace(**spec_fields)
+        if not isinstance(spec, MLPSpec):
+            raise TypeError(f"spec must be an MLPSpec, got {type(spec).__name__}")
+        self.spec = spec
+        self.dtype = np.dtype(spec.dtype)
+        self.params = spec.init_params() if params is None else check_params(params, spec.sizes, self.dtype)
+        n = spec.n_layers
+        self.activations = [Activation(spec.activation)] * (n - 1) + [Activation(spec.output_activation)]
+        self._loss = get_loss(spec.loss)
+        self._cache = None
+
+    # -- forward -----------------------------------------------------------------
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """s = f_{L-1}(... f_0(X W_0^T + b_0) ...). Shape (N, n_0) -> (N, n_L)."""
+        X = check_data(X, sizes=self.spec.sizes, dtype=self.dtype)
+        zs, acts = [], []
+        a = X
+        for l, act in enumerate(self.activations):
+            z = a @ self.params[f"layers.{l}.weight"].T
+            z += self.params[f"layers.{l}.bias"]
+            a = z if act.name == "identity" else act(z)
+            zs.append(z)
+            acts.append(a)
+        self._cache = (X, zs, acts)
+        return a
+
+    __call__ = forward
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Forward without keeping a cache (inference)."""
+        cache = self._cache
+        try:
+            return self.forward(X)
+        finally:
+            self._cache = cache
+
+    def loss(self, Y: np.ndarray) -> float:
+        """The spec's loss of the last forward output against Y (N, n_L)."""
+        s = self._output()
+        Y = self._targets(Y, s)
+        return float(self._loss.f(s, Y))
+
+    # -- backward ----------------------------------------------------------------
+    def backward(self, Y: np.ndarray) -> Gradients:
+        """Gradients of the loss of the last forward pass, by the chain rule."""
+        X, zs, acts = self._require_cache()
+        Y = self._targets(Y, acts[-1])
+        n = len(self.activations)
+        dz_list, da_list = [None] * n, [None] * n
+        grads = {}
+        da = self._loss.df(acts[-1], Y)
+        for l in range(n - 1, -1, -1):
+            act = self.activations[l]
+            dz = da if act.name == "identity" else da * act.grad(zs[l], acts[l])
+            a_prev = acts[l - 1] if l > 0 else X
+            grads[f"layers.{l}.weight"] = dz.T @ a_prev
+            grads[f"layers.{l}.bias"] = dz.sum(axis=0)
+            da_list[l], dz_list[l] = da, dz
+            da = dz @ self.params[f"layers.{l}.weight"]
+        ordered = {key: grads[key] for key in self.params}
+        return Gradients(params=ordered, input=da, z=dz_list, a=da_list)
+
+    # -- helpers -------------------------------------------------------------------
+    @property
+    def intermediates(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """(z_l, a_l) of the last forward pass."""
+        _, zs, acts = self._require_cache()
+        return zs, acts
+
+    def _require_cache(self):
+        if self._cache is None:
+            raise InvalidInput("call forward(X) before loss(Y) or backward(Y)")
+        return self._cache
+
+    def _output(self):
+        return self._require_cache()[2][-1]
+
+    def _targets(self, Y, s):
+        Y = as_matrix(Y, "Y", self.dtype)
+        if Y.shape != s.shape:
+            raise InvalidInput(f"Y has shape {Y.shape} but the output has shape {s.shape}")
+        return Y
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__}(", "  (layers): ModuleList("]
+        for l, (n_in, n_out) in enumerate(zip(self.spec.sizes[:-1], self.spec.sizes[1:])):
+            lines.append(f"    ({l}): Linear(in_features={n_in}, out_features={n_out}, bias=True)")
+        lines.append("  )")
+        lines.append(f"  (activation): {_torch_style(Activation(self.spec.activation))}")
+        lines.append(f"  (output_activation): {_torch_style(self.activations[-1])}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+_TORCH_NAMES = {"identity": "Identity", "relu": "ReLU", "leaky_relu": "LeakyReLU", "sigmoid": "Sigmoid",
+                "tanh": "Tanh", "elu": "ELU", "softplus": "Softplus", "gelu": "GELU"}
+
+
+def _torch_style(act: Activation) -> str:
+    """Print an activation as torch prints the matching module, e.g. ``LeakyReLU(negative_slope=0.01)``."""
+    name = _TORCH_NAMES.get(act.name, act.name)
+    args = ", ".join(f"{k}={v}" for k, v in act.params.items())
+    if act.name == "gelu":
+        args = "approximate='none'"
+    return f"{name}({args})"

@@ -1,0 +1,154 @@
+"""Optimizers that follow ``torch.optim`` formula by formula (single-tensor code path).
+
+All update the parameter dict in place: ``opt.step(grads)`` with ``grads`` keyed
+like the parameters. Per parameter p with gradient g, at step t = 1, 2, ...:
+
+SGD (``torch.optim.SGD``; note: not scikit-learn's rule, which scales velocity)::
+
+    g = g + weight_decay * p                      if weight_decay
+    b = g                                          at t = 1
+    b = momentum * b + (1 - dampening) * g         at t > 1         (if momentum)
+    g = g + momentum * b  if nesterov  else  b                      (if momentum)
+    p = p - lr * g
+
+Adam (``torch.optim.Adam``; eps is added *after* the bias-corrected sqrt)::
+
+    g = g + weight_decay * p                      if weight_decay
+    m = m + (1 - beta1) * (g - m)                 (torch's lerp)
+    v = beta2 * v + (1 - beta2) * g^2
+    p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+AdamW (``torch.optim.AdamW``): decoupled decay ``p = p * (1 - lr * weight_decay)``
+first, then the Adam step without the decay term in g.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import InvalidInput, unknown_name
+from .naming import check_params, format_named, parse_named
+
+
+class Optimizer:
+    """Base class: ``lr``, hyper-parameters, per-parameter ``state`` and a step counter."""
+
+    def __init__(self, params: dict[str, np.ndarray], lr: float, **hyper):
+        lr = float(lr)
+        if not math.isfinite(lr) or lr <= 0:
+            raise InvalidInput(f"learning rate must be a positive finite number, got {lr:g}")
+        self.params = params
+        self.lr = lr
+        self.hyper = hyper
+        self.t = 0
+        self.state: dict[str, dict[str, np.ndarray]] = {key: {} for key in params}
+
+    def step(self, grads: dict[str, np.ndarray]) -> None:
+        self.t += 1
+        for key, p in self.params.items():
+            self._update(p, grads[key], self.state[key])
+
+    def _update(self, p, g, state):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    def _update(self, p, g, state):
+        momentum, dampening = self.hyper["momentum"], self.hyper["dampening"]
+        nesterov, weight_decay = self.hyper["nesterov"], self.hyper["weight_decay"]
+        if weight_decay:
+            g = g + weight_decay * p
+        if momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = g.copy()
+            else:
+                buf *= momentum
+                buf += (1 - dampening) * g
+            g = g + momentum * buf if nesterov else buf
+        p -= self.lr * g
+
+
+class Adam(Optimizer):
+    decoupled = False
+
+    def _update(self, p, g, state):
+        beta1, beta2 = self.hyper["beta1"], self.hyper["beta2"]
+        eps, weight_decay = self.hyper["eps"], self.hyper["weight_decay"]
+        if weight_decay:
+            if self.decoupled:
+                p *= 1 - self.lr * weight_decay
+            else:
+                g = g + weight_decay * p
+        if not state:
+            state["exp_avg"] = np.zeros_like(p)
+            state["exp_avg_sq"] = np.zeros_like(p)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - beta1) * (g - m)
+        v *= beta2
+        v += (1 - beta2) * (g * g)
+        step_size = self.lr / (1 - beta1**self.t)
+        denom = np.sqrt(v) / math.sqrt(1 - beta2**self.t) + eps
+        p -= step_size * (m / denom)
+
+
+class AdamW(Adam):
+    decoupled = True
+
+
+@dataclass(frozen=True)
+class OptimizerEntry:
+    cls: type
+    defaults: dict = field(default_factory=dict)
+    torch_name: str = ""
+    description: str = ""
+
+
+_SGD = {"momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0}
+_ADAM = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}
+
+OPTIMIZERS: dict[str, OptimizerEntry] = {
+    "sgd": OptimizerEntry(SGD, _SGD, "SGD", "plain gradient descent p -= lr * g"),
+    "momentum": OptimizerEntry(SGD, {**_SGD, "momentum": 0.9}, "SGD", "SGD with momentum 0.9"),
+    "nesterov": OptimizerEntry(SGD, {**_SGD, "momentum": 0.9, "nesterov": True}, "SGD",
+                               "SGD with Nesterov momentum 0.9"),
+    "adam": OptimizerEntry(Adam, _ADAM, "Adam", "Adam"),
+    "adamw": OptimizerEntry(AdamW, {**_ADAM, "weight_decay": 0.01}, "AdamW",
+                            "Adam with decoupled weight decay 0.01"),
+}
+
+
+def resolve_optimizer(spec: str) -> tuple[str, dict]:
+    """``"momentum(momentum=0.5)" -> ("momentum", {full hyper-parameters})``, validated."""
+    name, given = parse_named(spec)
+    if name not in OPTIMIZERS:
+        raise unknown_name("optimizer", name, OPTIMIZERS)
+    hyper = check_params("optimizer", name, given, OPTIMIZERS[name].defaults)
+    _validate_hyper(name, hyper)
+    return name, hyper
+
+
+def canonical_optimizer(spec: str) -> str:
+    name, hyper = resolve_optimizer(spec)
+    defaults = OPTIMIZERS[name].defaults
+    return format_named(name, {k: v for k, v in hyper.items() if defaults[k] != v})
+
+
+def make_optimizer(spec: str, params: dict[str, np.ndarray], lr: float) -> Optimizer:
+    """Build the optimizer named by ``spec`` (e.g. ``"adam(beta1=0.8)"``) over ``params``."""
+    name, hyper = resolve_optimizer(spec)
+    return OPTIMIZERS[name].cls(params, lr, **hyper)
+
+
+def _validate_hyper(name, hyper):
+    for key in ("momentum", "dampening", "beta1", "beta2"):
+        if key in hyper and not 0 <= hyper[key] < (1 if key.startswith("beta") else math.inf):
+            raise InvalidInput(f"optimizer {name!r}: {key} must be >= 0 (and < 1 for betas), got {hyper[key]:g}")
+    for key in ("eps", "weight_decay"):
+        if key in hyper and hyper[key] < 0:
+            raise InvalidInput(f"optimizer {name!r}: {key} must be >= 0, got {hyper[key]:g}")
+    if hyper.get("nesterov") and (hyper["momentum"] <= 0 or hyper["dampening"] != 0):
+        raise InvalidInput("Nesterov momentum requires momentum > 0 and dampening = 0 (as in torch)")

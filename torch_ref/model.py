@@ -1,0 +1,97 @@
+"""The reference: the same network built from torch's own modules.
+
+``TorchMLP`` is ``nn.Linear`` layers with ``nn.ReLU``/``nn.Sigmoid``/... between
+them; its ``state_dict`` keys and shapes equal the handmade parameter dict
+(``layers.{i}.weight`` (out, in), ``layers.{i}.bias`` (out,)), so one dict loads
+into both with ``load_state_dict(strict=True)`` and no transposes.
+Only the spec and the numbers come from ``handmade``; no handmade math is used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from handmade.activations import Activation
+from handmade.spec import MLPSpec
+
+# name -> factory(**params) of the torch module with the same formula and defaults.
+TORCH_ACTIVATIONS = {
+    "identity": lambda: nn.Identity(),
+    "relu": lambda: nn.ReLU(),
+    "leaky_relu": lambda negative_slope: nn.LeakyReLU(negative_slope),
+    "sigmoid": lambda: nn.Sigmoid(),
+    "tanh": lambda: nn.Tanh(),
+    "elu": lambda alpha: nn.ELU(alpha),
+    "softplus": lambda beta, threshold: nn.Softplus(beta, threshold),
+    "gelu": lambda: nn.GELU(approximate="none"),
+}
+
+TORCH_DTYPES = {"float64": torch.float64, "float32": torch.float32}
+
+
+def torch_activation(spec: str) -> nn.Module:
+    """The torch module for an activation spec such as ``"leaky_relu(negative_slope=0.2)"``."""
+    act = Activation(spec)
+    return TORCH_ACTIVATIONS[act.name](**act.params)
+
+
+def torch_loss(name: str, s: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The losses of ``handmade.losses`` through ``nn.functional.mse_loss``."""
+    if name == "mse":
+        return nn.functional.mse_loss(s, y, reduction="mean")
+    if name == "sse":
+        return nn.functional.mse_loss(s, y, reduction="sum")
+    if name == "half_sse":
+        return 0.5 * nn.functional.mse_loss(s, y, reduction="sum")
+    raise ValueError(f"no torch loss for {name!r}")
+
+
+class TorchMLP(nn.Module):
+    """``TorchMLP(spec, params)``: nn.Linear layers, spec activations, given weights.
+
+    Shape: (N, sizes[0]) -> (N, sizes[-1]). ``forward(x, keep=True)`` also keeps
+    every z_l and a_l with ``retain_grad()``, so after ``loss.backward()`` their
+    ``.grad`` holds dL/dz_l and dL/da_l for layer-by-layer comparison.
+    """
+
+    def __init__(self, spec: MLPSpec, params: dict[str, np.ndarray] | None = None):
+        super().__init__()
+        self.spec = spec
+        dtype = TORCH_DTYPES[spec.dtype]
+        self.layers = nn.ModuleList(
+            nn.Linear(n_in, n_out, dtype=dtype) for n_in, n_out in zip(spec.sizes[:-1], spec.sizes[1:])
+        )
+        self.activation = torch_activation(spec.activation)
+        self.output_activation = torch_activation(spec.output_activation)
+        self.kept: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self.load_numpy(spec.init_params() if params is None else params)
+
+    def forward(self, x: torch.Tensor, keep: bool = False) -> torch.Tensor:
+        self.kept = []
+        last = len(self.layers) - 1
+        for l, layer in enumerate(self.layers):
+            z = layer(x)
+            x = (self.output_activation if l == last else self.activation)(z)
+            if keep:
+                z.retain_grad()
+                if x is z:  # nn.Identity returns its input: give a_l its own node
+                    x = z.view_as(z)
+                x.retain_grad()
+                self.kept.append((z, x))
+        return x
+
+    def load_numpy(self, params: dict[str, np.ndarray]) -> None:
+        """Load a handmade parameter dict: strict, no transposes, cast to the spec dtype."""
+        dtype = TORCH_DTYPES[self.spec.dtype]
+        state = {k: torch.as_tensor(np.asarray(v)).to(dtype).clone() for k, v in params.items()}
+        self.load_state_dict(state, strict=True)
+
+    def numpy_params(self) -> dict[str, np.ndarray]:
+        """Export the parameters back as a handmade dict (copies)."""
+        return {k: v.detach().cpu().numpy().copy() for k, v in self.state_dict().items()}
+
+    def tensor(self, array: np.ndarray) -> torch.Tensor:
+        """A numpy array as a tensor of this model's dtype."""
+        return torch.as_tensor(np.asarray(array)).to(TORCH_DTYPES[self.spec.dtype])
