@@ -24,6 +24,5 @@ def unknown_name(kind: str, name: str, valid: Iterable[str]) -> InvalidInput:
     valid = sorted(valid)
     close = difflib.get_close_matches(str(name), valid, n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return InvalidInput(
-        f"unknown {kind} {name!r}{hint}; supported {kind}s are: {', '.join(valid)}"
-    )
+    plural = kind + ("es" if kind.endswith("s") else "s")
+    return InvalidInput(f"unknown {kind} {name!r}{hint}; supported {plural} are: {', '.join(valid)}")
