@@ -1,0 +1,14 @@
+"""``mlp-parity check``: test someone's hand-written MLP class against torch and say what is wrong.
+
+``run_check("student.py:NeuralNetwork", CheckConfig(loss="mse"))`` loads the
+class (executing the file), drives it through an adapter (the classic lesson
+interface or this project's protocol), compares its forward pass, gradients
+and training steps with torch from the same initial weights, and diagnoses
+every mismatch from the arrays (see ``diagnosis``). ``report.render`` prints the
+card. Importing this package imports torch (the CLI imports it only inside ``run``).
+"""
+
+from .checker import Check, CheckConfig, Report, canonical_loss, run_check
+from .diagnosis import Finding
+
+__all__ = ["Check", "CheckConfig", "Finding", "Report", "canonical_loss", "run_check"]

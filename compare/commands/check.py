@@ -1,0 +1,93 @@
+"""``mlp-parity check``: someone's hand-written MLP class against torch, with a diagnosis of every mismatch."""
+
+from __future__ import annotations
+
+import argparse
+
+from . import _args
+
+NAME = "check"
+SUMMARY = "test your own NumPy MLP class (FILE.py:CLASS) against torch and say what is wrong"
+EXAMPLES = """\
+examples:
+  mlp-parity check student.py:NeuralNetwork                      # the lesson interface, mse, relu
+  mlp-parity check student.py:NeuralNetwork --loss half-sum --output-activation relu
+  mlp-parity check student.py:NeuralNetwork --activation sigmoid --dtype float64 --json check.json
+  mlp-parity check handmade.model:MLP --interface protocol      # this project's own network
+
+WARNING: FILE.py is executed (imported) with your permissions, like `python FILE.py`
+would: check only code you trust.
+
+The class is built and given the shared initial weights (MLPSpec(seed=0).init_params()),
+then compared with torch.nn on one batch (the 3 letters + 2 noisy copies, N = 5):
+the forward output, every gradient (walking back from the output), whether the
+gradients use the targets, whether backward reads a stale cache, one step of
+train(X, Y, 1, lr) and a short run against torch.optim.SGD, and whether the loss
+train returns or prints is the loss being differentiated. Each failure gets a
+diagnosis computed from the arrays: a constant factor (and what it means: sum vs
+mean, a missing 2, a missing 1/N), a flipped sign, a transposed or per-sample
+gradient, a missing or misplaced activation derivative, a wrong leaky slope, a
+bias left out of the forward, finite differences of your own forward (backward
+right, forward differs) and the first wrong layer.
+
+lesson interface: Cls(input_size, hidden_size, output_size); attributes W1, b1, W2,
+b2 with weights (in, out) and biases (1, n); forward(X) -> output;
+backward(X, Y, output) -> (dW1, db1, dW2, db2); train(X, Y, num_epochs, learning_rate).
+protocol: Cls(sizes=..., activation=..., output_activation=..., loss=...); params dict
+in torch layout; forward(X); backward(Y) -> dict of gradients (see the README).
+
+exit codes: 0 everything matches, 1 a check failed, 2 bad usage (missing file, no such class)
+"""
+
+
+def loss_name(text: str) -> str:
+    from handmade.errors import InvalidInput
+
+    from ..check.results import canonical_loss
+
+    try:
+        return canonical_loss(text)
+    except InvalidInput as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def configure(parser):
+    from handmade.activations import ACTIVATIONS, Activation
+
+    parser.epilog = EXAMPLES
+    parser.add_argument("target", metavar="FILE.py:CLASS",
+                        help="your class: path/to/file.py:ClassName (the file is executed) or package.module:Class")
+    parser.add_argument("--interface", choices=("auto", "lesson", "protocol"), default="auto",
+                        help="how to drive the class (default: auto: protocol if the constructor takes 'sizes', "
+                             "else lesson)")
+    parser.add_argument("--loss", type=loss_name, default="mse",
+                        help="the loss your class implements: mse (mean), sse (sum) or half_sse (half-sum, "
+                             "1/2 sum (s - y)^2) (default: mse)")
+    parser.add_argument("--activation", default="relu", type=_args.checked_names("activation", ACTIVATIONS, Activation),
+                        help="hidden activation your class uses (default: relu)")
+    parser.add_argument("--output-activation", default="identity",
+                        type=_args.checked_names("activation", ACTIVATIONS, Activation),
+                        help="output activation your class uses: identity or relu (default: identity)")
+    parser.add_argument("--hidden", type=_args.positive_int, default=16, help="hidden layer size (default: 16)")
+    parser.add_argument("--lr", type=_args.positive_float, default=0.1, help="learning rate of the training "
+                                                                           "checks (default: 0.1)")
+    parser.add_argument("--epochs", type=_args.positive_int, default=10,
+                        help="epochs of the short training run (default: 10)")
+    parser.add_argument("--dtype", type=_args.dtypes, default=["float64", "float32"],
+                        help="float64, float32 or both (default: both)")
+    _args.add_json(parser)
+
+
+def run(args) -> int:
+    from ..check.checker import CheckConfig, run_check
+    from ..check.report import render, to_json
+    from ..output import write_json
+
+    config = CheckConfig(interface=args.interface, hidden=args.hidden, activation=args.activation,
+                         output_activation=args.output_activation, loss=args.loss, dtypes=tuple(args.dtype),
+                         lr=args.lr, epochs=args.epochs)
+    report = run_check(args.target, config)
+    print(render(report))
+    if args.json:
+        write_json(args.json, to_json(report))
+    return 0 if report.passed else 1
