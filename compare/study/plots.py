@@ -1,0 +1,276 @@
+"""The study's figures. They only draw numbers the study computed (the results dict); no maths here.
+
+Every label is bilingual ("Loss / Потери") so one PNG serves both report
+languages. Log scales use ``nonpositive="mask"``: an epoch where the two
+losses are bit-identical has difference 0, which a log axis cannot show, so
+it is left out (the tables count those epochs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..output import save_figure
+from .i18n import bi
+
+COLORS = {"handmade": "tab:blue", "torch": "tab:orange"}
+FILES = ("task1_letters", "task1_loss", "task1_robustness", "task2_curves", "task2_epochs", "task3_lr",
+         "task3_activations", "theory_activations", "theory_vanishing", "theory_collapse", "theory_cost")
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _log(ax):
+    from matplotlib.ticker import LogFormatter
+
+    ax.set_yscale("log", nonpositive="mask")
+    # Plain "1e-12" labels: the default mathtext labels cost ~0.1 s of parsing per axis.
+    ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=True))
+
+
+def _pair_panels(plt, runs: list[dict], label_of, title: str):
+    """Top: both sides' loss curves per run; bottom: |L_h - L_t| per epoch, log scale."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8.5, 7.5), sharex=True, height_ratios=(3, 2))
+    cmap = plt.get_cmap("tab10")
+    for i, run in enumerate(runs):
+        c = run["curves"]
+        epochs = np.arange(1, len(c["handmade"]) + 1)
+        color = cmap(i)
+        top.plot(epochs, c["handmade"], color=color, lw=2, label=f"{label_of(run)} handmade")
+        top.plot(np.arange(1, len(c["torch"]) + 1), c["torch"], color="k", lw=0.9, ls="--")
+        bottom.plot(np.arange(1, len(c["abs_diff"]) + 1), c["abs_diff"], color=color, lw=1, label=label_of(run))
+    top.plot([], [], color="k", lw=0.9, ls="--", label="torch (dashed / пунктир)")
+    _log(top)
+    _log(bottom)
+    top.set_ylabel(bi("loss"))
+    top.set_title(title)
+    top.legend(fontsize=7, ncol=2)
+    top.grid(alpha=0.3)
+    bottom.set_xlabel(bi("epoch"))
+    bottom.set_ylabel(bi("abs_diff"))
+    bottom.grid(alpha=0.3)
+    bottom.legend(fontsize=7, ncol=3)
+    return fig
+
+
+def task1_loss(plt, res):
+    return _pair_panels(plt, [{"curves": res["curves"]}], lambda r: "30-16-3 relu", bi("task1_loss_title"))
+
+
+def task1_letters(plt, res):
+    out, ex = res["outputs"], res["examples"]
+    fig, axes = plt.subplots(2, 3, figsize=(7.5, 5.6))
+    rows = [(out["images"], out["letters"], out["predicted_handmade"], out["predicted_torch"], bi("clean")),
+            (ex["images"], ex["true"], ex["predicted_handmade"], ex["predicted_torch"],
+             f"{ex['flips']} " + bi("flipped"))]
+    for r, (images, truth, ph, pt, kind) in enumerate(rows):
+        for i in range(3):
+            ax = axes[r, i]
+            ax.imshow(np.asarray(images[i]).reshape(5, 6), cmap="Greys", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ok = ph[i] == truth[i] and pt[i] == truth[i]
+            ax.set_title(f"{kind}: '{truth[i]}'\nhandmade '{ph[i]}', torch '{pt[i]}'", fontsize=8,
+                         color="darkgreen" if ok else "darkred")
+    fig.suptitle(bi("letters_title"))
+    return fig
+
+
+def task1_robustness(plt, res):
+    rob = res["robustness"]
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    ax.plot(rob["flips"], 100 * np.asarray(rob["accuracy_handmade"]), "o-", lw=2, color=COLORS["handmade"],
+            label="handmade")
+    ax.plot(rob["flips"], 100 * np.asarray(rob["accuracy_torch"]), "x--", color=COLORS["torch"], label="torch")
+    ax.axhline(100 / 3, color="grey", ls=":", label=bi("chance"))
+    ax.set_ylim(0, 105)
+    ax.set_xlabel(bi("flips"))
+    ax.set_ylabel(bi("accuracy"))
+    ax.set_title(bi("robust_title") + f" ({rob['samples'][0]} " + bi("samples_each") + ")")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def task2_curves(plt, res):
+    schemes = res["schemes"]
+    cols = 5
+    rows_n = int(np.ceil(len(schemes) / cols))
+    fig, axes = plt.subplots(rows_n, cols, figsize=(15, 3.3 * rows_n), sharex=True, sharey=True, squeeze=False)
+    for ax, s in zip(axes.flat, schemes):
+        epochs = np.arange(1, len(s["curve_median"]) + 1)
+        ax.fill_between(epochs, s["curve_q10"], s["curve_q90"], color="tab:blue", alpha=0.25,
+                        label=bi("band"))
+        ax.plot(epochs, s["curve_median"], color="tab:blue", lw=2, label=bi("median"))
+        ax.axhline(res["threshold"], color="tab:red", ls=":", lw=1, label=bi("threshold"))
+        _log(ax)
+        ax.set_title(s["name"], fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in axes.flat[len(schemes):]:
+        ax.axis("off")
+    for ax in axes[-1]:
+        ax.set_xlabel(bi("epoch"))
+    for ax in axes[:, 0]:
+        ax.set_ylabel(bi("loss"))
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle(bi("init_curves_title") + f" ({res['seeds']} seeds)")
+    return fig
+
+
+def task2_epochs(plt, res):
+    schemes = res["schemes"]
+    names = [s["name"] for s in schemes]
+    y = np.arange(len(schemes))
+    fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(15, 0.45 * len(schemes) + 2), sharey=True,
+                                     width_ratios=(3, 1.2, 1.2))
+    never_x = res["plan"]["epochs"] * 1.05
+    for i, s in enumerate(schemes):
+        hit = [r["epochs_to_threshold"] for r in s["runs"] if r["epochs_to_threshold"] is not None]
+        miss = sum(r["epochs_to_threshold"] is None for r in s["runs"])
+        jitter = np.linspace(-0.25, 0.25, max(len(hit), 1))[:len(hit)]
+        a1.scatter(hit, i + jitter, s=12, color="tab:blue", alpha=0.7)
+        if s["median_epochs_to_threshold"] is not None:
+            a1.plot([s["median_epochs_to_threshold"]] * 2, [i - 0.35, i + 0.35], color="k", lw=2)
+        if miss:
+            a1.scatter([never_x], [i], marker="x", color="tab:red", s=40)
+            a1.annotate(f"{miss}x", (never_x, i), xytext=(6, -3), textcoords="offset points", fontsize=8,
+                        color="tab:red")
+    a1.axvline(res["plan"]["epochs"], color="grey", ls=":")
+    a1.set_xlabel(bi("epochs_to_thr"))
+    a1.set_title(bi("epochs_title") + " (x = " + bi("never") + ")", fontsize=10)
+    a1.set_yticks(y, names)
+    a1.invert_yaxis()
+    a1.grid(alpha=0.3)
+    a2.barh(y, [100 * s["reach_share"] for s in schemes], color="tab:green")
+    a2.set_xlim(0, 105)
+    a2.set_xlabel(bi("reached_pct"))
+    a2.grid(alpha=0.3)
+    a3.barh(y - 0.2, [100 * s["dead_start"] for s in schemes], height=0.4, color="tab:gray", label=bi("start"))
+    a3.barh(y + 0.2, [100 * s["dead_end"] for s in schemes], height=0.4, color="tab:red", label=bi("end"))
+    a3.set_xlim(0, 105)
+    a3.set_xlabel(bi("dead_pct"))
+    a3.legend(fontsize=7)
+    a3.grid(alpha=0.3)
+    return fig
+
+
+def task3_lr(plt, res):
+    return _pair_panels(plt, res["learning_rates"], lambda r: f"lr={r['lr']:g}", bi("lr_title"))
+
+
+def task3_activations(plt, res):
+    return _pair_panels(plt, res["activations"], lambda r: r["activation"], bi("act_title"))
+
+
+def theory_activations(plt, res):
+    g = res["gallery"]
+    items = g["activations"]
+    cols = 4
+    rows_n = int(np.ceil(len(items) / cols))
+    fig, axes = plt.subplots(rows_n, cols, figsize=(14, 3.6 * rows_n), squeeze=False)
+    fig.subplots_adjust(hspace=0.4)
+    z = g["z"]
+    for ax, a in zip(axes.flat, items):
+        ax.plot(z, a["f_handmade"], color="tab:blue", lw=2, label="f handmade")
+        ax.plot(z[::8], a["f_torch"][::8], "o", ms=3, color="navy", label="f torch")
+        ax.plot(z, a["df_handmade"], color="tab:orange", lw=2, label="f' handmade")
+        ax.plot(z[::8], a["df_torch"][::8], "x", ms=4, color="darkred", label="f' torch autograd")
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.axvline(0, color="grey", lw=0.5)
+        ax.set_title(a["name"])
+        ax.set_xlabel("z")
+        ax.grid(alpha=0.3)
+    for ax in axes.flat[len(items):]:
+        ax.axis("off")
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle(bi("gallery_title"))
+    return fig
+
+
+def theory_vanishing(plt, res):
+    v = res["vanishing"]
+    fig, ax = plt.subplots(figsize=(8, 4.8))
+    for name, d in v["activations"].items():
+        layers = np.arange(len(d["handmade"]))
+        line, = ax.plot(layers, d["handmade"], "o-", lw=2, label=f"{name} handmade")
+        ax.plot(layers, d["torch"], "x", ms=9, color=line.get_color(), label=f"{name} torch")
+    _log(ax)
+    ax.set_xlabel(bi("layer"))
+    ax.set_ylabel(bi("grad_norm"))
+    ax.set_title(bi("vanish_title") + f" ({'-'.join(map(str, v['sizes']))}, {v['init']})")
+    ax.set_xticks(np.arange(len(v["sizes"]) - 1))
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, ncol=3)
+    return fig
+
+
+def theory_collapse(plt, res):
+    c = res["collapse"]
+    net, lin = np.ravel(c["net_outputs"]), np.ravel(c["linear_outputs"])
+    fig, ax = plt.subplots(figsize=(5.5, 5.2))
+    ax.scatter(lin, net, s=10, alpha=0.6)
+    lo, hi = float(min(lin.min(), net.min())), float(max(lin.max(), net.max()))
+    ax.plot([lo, hi], [lo, hi], color="k", lw=0.8, ls="--", label="y = x")
+    ax.set_xlabel(bi("linear_out"))
+    ax.set_ylabel(bi("net_out"))
+    ax.set_title(bi("collapse_title") + f"\nmax |diff| = {c['max_abs_diff']:.2e}", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def theory_cost(plt, res, timings, task3):
+    names = res["cost"]["activations"]
+    x = np.arange(len(names))
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.2))
+    a1.bar(x - 0.2, [timings[n]["handmade_ms"] for n in names], width=0.4, label="handmade (NumPy)",
+           color=COLORS["handmade"])
+    a1.bar(x + 0.2, [timings[n]["torch_ms"] for n in names], width=0.4, label="torch (+autograd)",
+           color=COLORS["torch"])
+    a1.set_xticks(x, names)
+    a1.set_ylabel(bi("ms"))
+    a1.set_title(bi("cost_title") + f" (n = {res['cost']['elements']:.0e} float64)")
+    a1.legend()
+    a1.grid(alpha=0.3, axis="y")
+    runs = task3["activations"]
+    epochs = [r["epochs_to_threshold_handmade"] for r in runs]
+    a2.bar(np.arange(len(runs)), [e if e is not None else task3["epochs"] for e in epochs],
+           color=["tab:green" if e is not None else "tab:red" for e in epochs])
+    a2.set_xticks(np.arange(len(runs)), [r["activation"] for r in runs])
+    a2.set_ylabel(bi("epochs_to_thr"))
+    a2.set_title(bi("epochs_act_title") + " (" + bi("red_never") + ")", fontsize=10)
+    a2.grid(alpha=0.3, axis="y")
+    return fig
+
+
+def draw_all(results: dict, out_dir, dpi: int, tick) -> dict[str, str]:
+    """Draw every figure into ``out_dir``; return {figure key: file name}."""
+    plt = _plt()
+    t1, t2, t3, th = results["task1"], results["task2"], results["task3"], results["theory"]
+    makers = {
+        "task1_letters": lambda: task1_letters(plt, t1),
+        "task1_loss": lambda: task1_loss(plt, t1),
+        "task1_robustness": lambda: task1_robustness(plt, t1),
+        "task2_curves": lambda: task2_curves(plt, t2),
+        "task2_epochs": lambda: task2_epochs(plt, t2),
+        "task3_lr": lambda: task3_lr(plt, t3),
+        "task3_activations": lambda: task3_activations(plt, t3),
+        "theory_activations": lambda: theory_activations(plt, th),
+        "theory_vanishing": lambda: theory_vanishing(plt, th),
+        "theory_collapse": lambda: theory_collapse(plt, th),
+        "theory_cost": lambda: theory_cost(plt, th, results["timings"]["activation_cost"], t3),
+    }
+    files = {}
+    for key in FILES:
+        name = f"{key}.png"
+        save_figure(makers[key](), out_dir / "figures" / name, dpi=dpi)
+        files[key] = f"figures/{name}"
+        tick(f"figure {key}")
+    return files

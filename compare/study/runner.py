@@ -1,0 +1,112 @@
+"""The study end to end: run every task, draw the figures, write report.md, report.html, results.json.
+
+``results.json`` holds every number the report shows. Wall-clock numbers
+(section times, the activation timing) live only under its ``timings``
+object; everything else is a function of the config (seed included), so two
+runs with the same seed give the same JSON once ``timings`` is dropped.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..output import to_jsonable, write_json, write_text
+from ..progress import Progress
+from ..records import summarize
+from . import cost, plots, report, task1, task2_init, task3_training, theory
+from .config import INIT_SCHEMES, LEARNING_RATES, TASK3_ACTIVATIONS, StudyConfig
+from .i18n import check_lang
+
+N_THEORY_STEPS = 4  # gallery, vanishing, collapse, cost
+
+
+@dataclass
+class StudyOutput:
+    results: dict
+    report_md: Path
+    report_html: Path
+    results_json: Path
+
+    @property
+    def summary(self) -> dict:
+        return self.results["summary"]
+
+
+def total_steps() -> int:
+    return 2 + len(INIT_SCHEMES) + len(LEARNING_RATES) + len(TASK3_ACTIVATIONS) + N_THEORY_STEPS \
+        + len(plots.FILES) + 1
+
+
+def versions() -> dict:
+    import matplotlib
+    import numpy
+    import torch
+
+    return {"python": platform.python_version(), "numpy": numpy.__version__, "torch": torch.__version__,
+            "matplotlib": matplotlib.__version__}
+
+
+def parity_section(records_by_section: dict[str, list]) -> dict:
+    """Per-section summaries and the name of the worst counted record overall."""
+    counted = [(name, r) for name, recs in records_by_section.items() for r in recs if r.counted]
+    worst = max(counted, key=lambda nr: nr[1].max_rel_diff, default=(None, None))
+    failures = [f"{name}: {r.name}" for name, r in counted if not r.passed]
+    return {
+        "sections": {name: summarize(recs) for name, recs in records_by_section.items()},
+        "worst_record": f"{worst[0]}: {worst[1].name}" if worst[1] is not None else "-",
+        "failures": failures,
+    }
+
+
+def run_study(cfg: StudyConfig, out_dir, lang: str = "en", command: str = "mlp-parity study",
+              progress: bool | None = None) -> StudyOutput:
+    """Run the whole study into ``out_dir``; return the results and the paths written.
+
+    ``command`` is recorded as the command that reproduces the numbers; ``lang`` only changes the report's
+    words, so results.json is the same for every language.
+    """
+    import torch
+
+    check_lang(lang)
+    # The study's networks are tiny: thread start-up costs more than it saves. Keeps timings steadier too.
+    torch.set_num_threads(1)
+    out_dir = Path(out_dir)
+    start = time.perf_counter()
+    section_times, records = {}, {}
+    results = {}
+    with Progress(total_steps(), "study", enabled=progress) as bar:
+        def tick(note: str = "") -> None:
+            bar.update(1, note)
+
+        for name, module in (("task1", task1), ("task2", task2_init), ("task3", task3_training),
+                             ("theory", theory)):
+            began = time.perf_counter()
+            results[name], records[name] = module.run(cfg, tick)
+            section_times[name] = time.perf_counter() - began
+        began = time.perf_counter()
+        results["theory"]["cost"], activation_cost = cost.run(cfg, tick)
+        section_times["activation_cost"] = time.perf_counter() - began
+
+        results["summary"] = summarize([r for recs in records.values() for r in recs])
+        results["parity"] = parity_section(records)
+        results["parity"]["records"] = {name: [r.to_dict() for r in recs] for name, recs in records.items()}
+        results["config"] = cfg.to_dict()
+        results["meta"] = {"command": command, "versions": versions()}
+        results["timings"] = {"activation_cost": activation_cost, "sections_seconds": section_times}
+
+        began = time.perf_counter()
+        figures = plots.draw_all(results, out_dir, cfg.dpi, tick)
+        results["figures"] = figures
+        blocks = report.build(results, lang, figures)
+        md = write_text(out_dir / "report.md", report.to_markdown(blocks))
+        html = write_text(out_dir / "report.html", report.to_html(blocks, out_dir, lang))
+        section_times["figures_and_report"] = time.perf_counter() - began
+        results["timings"]["total_seconds"] = time.perf_counter() - start
+        ordered = {key: results[key] for key in ("summary", "parity", "config", "meta", "figures", "task1", "task2",
+                                                 "task3", "theory", "timings")}
+        js = write_json(out_dir / "results.json", ordered)
+        tick("report written")
+    return StudyOutput(to_jsonable(ordered), md, html, js)
