@@ -8,6 +8,13 @@ cheapest, and bit-closest to torch autograd, written in terms of it.
 Adding an activation is two functions and one registry line; the tests are
 parametrised over ``ACTIVATIONS`` and pick it up without new test code.
 
+Backward needs ``dz = da * f'(z)``. ``act.chain(da, z, a, out=None)`` computes
+that product; by default as ``da * df(z, a)``, but an entry may give a fused
+version that skips the temporary f'(z) array (ReLU multiplies by the boolean
+mask ``z > 0`` directly; identity returns ``da``). A fused version must give
+the same bits as the default (``da * 1.0`` and ``da * 0.0`` are what the mask
+multiplies by); the tests check it for every entry.
+
 Conventions (all follow torch autograd, checked by the tests):
 
 ==========  ===============================================  =====================
@@ -46,6 +53,14 @@ def identity_grad(z, a):
     return np.ones_like(z)
 
 
+def identity_chain(da, z, a, out=None):
+    # da * 1 == da: no arithmetic at all (a copy only when an output buffer is given).
+    if out is None or out is da:
+        return da
+    np.copyto(out, da)
+    return out
+
+
 def relu(z):
     return np.maximum(z, 0)
 
@@ -53,6 +68,11 @@ def relu(z):
 def relu_grad(z, a):
     # torch: threshold_backward(grad, z, 0) keeps the gradient where z > 0, so f'(0) = 0.
     return (z > 0).astype(z.dtype)
+
+
+def relu_chain(da, z, a, out=None):
+    # One pass, no float copy of the mask: bool -> 1.0/0.0 inside the multiply.
+    return np.multiply(da, z > 0, out=out)
 
 
 def leaky_relu(z, negative_slope=0.01):
@@ -123,11 +143,12 @@ class ActivationEntry:
     df: callable
     defaults: dict = field(default_factory=dict)
     smooth: bool = True  # False: a kink at 0, where finite differences are unreliable
+    chain: callable = None  # fused (da, z, a, out=None, **params) -> da * df(z, a); None: the default
 
 
 ACTIVATIONS: dict[str, ActivationEntry] = {
-    "identity": ActivationEntry(identity, identity_grad),
-    "relu": ActivationEntry(relu, relu_grad, smooth=False),
+    "identity": ActivationEntry(identity, identity_grad, chain=identity_chain),
+    "relu": ActivationEntry(relu, relu_grad, smooth=False, chain=relu_chain),
     "leaky_relu": ActivationEntry(leaky_relu, leaky_relu_grad, {"negative_slope": 0.01}, smooth=False),
     "sigmoid": ActivationEntry(sigmoid, sigmoid_grad),
     "tanh": ActivationEntry(tanh, tanh_grad),
@@ -140,7 +161,9 @@ ACTIVATIONS: dict[str, ActivationEntry] = {
 class Activation:
     """A resolved activation: ``Activation("leaky_relu(negative_slope=0.2)")``.
 
-    ``act(z)`` applies it; ``act.grad(z, a)`` is ``da/dz`` element-wise.
+    ``act(z)`` applies it; ``act.grad(z, a)`` is ``da/dz`` element-wise;
+    ``act.chain(da, z, a)`` is ``da * act.grad(z, a)`` (backward's dz), fused
+    where the registry provides it; ``out=`` may be ``da`` itself (in place).
     Shape: any -> same shape; dtype preserved.
     """
 
@@ -154,7 +177,7 @@ class Activation:
         self.name = name
         self.params = check_params("activation", name, given, entry.defaults)
         self.smooth = entry.smooth
-        self._f, self._df = entry.f, entry.df
+        self._f, self._df, self._chain = entry.f, entry.df, entry.chain
 
     @property
     def spec(self) -> str:
@@ -168,6 +191,12 @@ class Activation:
 
     def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return self._df(z, a, **self.params)
+
+    def chain(self, da: np.ndarray, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """dz = da * f'(z), element-wise; written into ``out`` when given (may be ``da``)."""
+        if self._chain is not None:
+            return self._chain(da, z, a, out=out, **self.params)
+        return np.multiply(da, self._df(z, a, **self.params), out=out)
 
     def __repr__(self) -> str:
         return f"Activation({self.spec!r})"

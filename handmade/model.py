@@ -17,6 +17,7 @@ forward twins (dW, db, dz, da), as in a hand-derived backprop.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,7 @@ class Gradients:
 
     ``params``: dL/dparameter, same keys and shapes as the parameters;
     ``input``: dL/dX (N, n_0); ``z[l]`` = dL/dz_l and ``a[l]`` = dL/da_l, (N, n_{l+1}).
+    (Inside ``train_step`` only ``params`` is filled: the rest is not kept.)
     """
 
     params: dict[str, np.ndarray]
@@ -48,6 +50,7 @@ class MLP:
     >>> s = net.forward(X)            # (N, 3); caches what backward needs
     >>> loss = net.loss(Y)            # scalar, the spec's loss of that output
     >>> grads = net.backward(Y)       # Gradients, keys as net.params
+    >>> loss = net.train_step(X, Y, make_optimizer("sgd", net.params, 0.1))  # all of it, fused
 
     ``params`` defaults to ``spec.init_params()``; pass a dict (torch layout) to
     start from other numbers. It is used as given (no copy) when it already has
@@ -67,24 +70,29 @@ class MLP:
         n = spec.n_layers
         self.activations = [Activation(spec.activation)] * (n - 1) + [Activation(spec.output_activation)]
         self._loss = get_loss(spec.loss)
+        self._keys = [(f"layers.{l}.weight", f"layers.{l}.bias") for l in range(n)]
         self._cache = None
 
     # -- forward -----------------------------------------------------------------
     def forward(self, X: np.ndarray) -> np.ndarray:
         """s = f_{L-1}(... f_0(X W_0^T + b_0) ...). Shape (N, n_0) -> (N, n_L)."""
         X = check_data(X, sizes=self.spec.sizes, dtype=self.dtype)
+        return self._forward(X)
+
+    __call__ = forward
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        """Forward on an already validated X; caches (X, z_l, a_l) for backward."""
         zs, acts = [], []
         a = X
-        for l, act in enumerate(self.activations):
-            z = a @ self.params[f"layers.{l}.weight"].T
-            z += self.params[f"layers.{l}.bias"]
+        for (w_key, b_key), act in zip(self._keys, self.activations):
+            z = a @ self.params[w_key].T  # one BLAS call; .T is a view, no copy
+            z += self.params[b_key]       # in place: no second (N, out) array
             a = z if act.name == "identity" else act(z)
             zs.append(z)
             acts.append(a)
         self._cache = (X, zs, acts)
         return a
-
-    __call__ = forward
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Forward without keeping a cache (inference)."""
@@ -102,23 +110,58 @@ class MLP:
 
     # -- backward ----------------------------------------------------------------
     def backward(self, Y: np.ndarray) -> Gradients:
-        """Gradients of the loss of the last forward pass, by the chain rule."""
+        """Gradients of the loss of the last forward pass, by the chain rule.
+
+        Keeps every dL/dz_l and dL/da_l and computes dL/dX, for layer-by-layer
+        comparison; ``train_step`` is the lean version for training.
+        """
+        Y = self._targets(Y, self._output())
+        return self._backprop(Y, keep=True)
+
+    def _backprop(self, Y: np.ndarray, keep: bool) -> Gradients:
+        """The chain rule of the module docstring, from the output back.
+
+        ``keep=False`` (training): dz_l overwrites da_l in place (nobody else
+        holds da_l), and dL/dX = dz_0 W_0, which no parameter needs, is skipped
+        - as torch autograd skips it for an input without ``requires_grad``.
+        """
         X, zs, acts = self._require_cache()
-        Y = self._targets(Y, acts[-1])
         n = len(self.activations)
         dz_list, da_list = [None] * n, [None] * n
         grads = {}
-        da = self._loss.df(acts[-1], Y)
+        da = self._loss.df(acts[-1], Y)  # dL/ds, a fresh array
         for l in range(n - 1, -1, -1):
-            act = self.activations[l]
-            dz = da if act.name == "identity" else da * act.grad(zs[l], acts[l])
+            w_key, b_key = self._keys[l]
+            dz = self.activations[l].chain(da, zs[l], acts[l], out=None if keep else da)
             a_prev = acts[l - 1] if l > 0 else X
-            grads[f"layers.{l}.weight"] = dz.T @ a_prev
-            grads[f"layers.{l}.bias"] = dz.sum(axis=0)
-            da_list[l], dz_list[l] = da, dz
-            da = dz @ self.params[f"layers.{l}.weight"]
+            grads[w_key] = dz.T @ a_prev  # dW_l (out, in)
+            grads[b_key] = dz.sum(axis=0)  # db_l (out,)
+            if keep:
+                da_list[l], dz_list[l] = da, dz
+            da = dz @ self.params[w_key] if (l > 0 or keep) else None  # da_{l-1} (N, in)
+        if not keep:
+            return Gradients(params=grads, input=None, z=[], a=[])
         ordered = {key: grads[key] for key in self.params}
         return Gradients(params=ordered, input=da, z=dz_list, a=da_list)
+
+    # -- training ----------------------------------------------------------------
+    def train_step(self, X: np.ndarray, Y: np.ndarray, optimizer, validate: bool = True) -> float:
+        """One step: forward, loss, backward, ``optimizer.step``; returns the loss before the update.
+
+        The same numbers as ``forward``/``loss``/``backward``/``optimizer.step``
+        (bit for bit: the same operations, minus the copies). A non-finite loss
+        returns at once, without an update, as ``handmade.train`` stops there.
+        ``validate=False`` skips checking X and Y: for a loop that checked them once.
+        """
+        if validate:
+            X, Y = check_data(X, Y, self.spec.sizes, self.dtype)
+        s = self._forward(X)
+        if validate:
+            Y = self._targets(Y, s)
+        loss = float(self._loss.f(s, Y))
+        if math.isfinite(loss):
+            optimizer.step(self._backprop(Y, keep=False).params)
+        return loss
 
     # -- helpers -------------------------------------------------------------------
     @property

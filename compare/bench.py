@@ -1,0 +1,390 @@
+"""Speed, side by side in one process: handmade NumPy, torch eager and scikit-learn.
+
+What is timed, per size and dtype:
+
+* **step**: one training step - forward, loss, backward, SGD update, the loss
+  read back as a Python float. handmade: ``MLP.train_step`` (inputs checked
+  once, outside the timer, as torch does not check them either); torch:
+  ``nn.Module`` + autograd + ``torch.optim.SGD`` (``zero_grad``, loss,
+  ``item()``, ``backward``, ``step``); scikit-learn: ``MLPRegressor.partial_fit``
+  (solver sgd, momentum 0, alpha 0, full batch, constant rate: one step per call).
+  The implementations take turns, block after block, so a noisy neighbour on a
+  shared machine hits all three alike; each block gives one per-step time and
+  the table shows the median and the min-max over blocks.
+* **run**: a whole training run with the public APIs (``handmade.train``,
+  ``torch_ref.train_torch``, a ``partial_fit`` loop), once each. The handmade
+  and torch loss curves must agree (the trajectory tolerance): those are the
+  bench's parity checks.
+* **GFLOP/s** (medium, large): matmul flops of a step, 2 N sum(in*out) for the
+  forward, as much for dW, and again for da except at the input layer (which
+  torch skips too), over the median step time, against a plain matmul of the
+  first layer's shape and the same dtype, measured in the same run.
+* **batched**: K letters networks (seeds 0..K-1) x E epochs with
+  ``handmade.batched.train_batched`` and ``torch_ref.batched.train_torch_batched``
+  against K separate runs; the speed-up and the largest difference.
+
+Ratios are time(handmade) / time(other): below 1, handmade is faster.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .progress import Progress
+from .records import compare_arrays, summarize
+from .tolerance import tolerance_for
+
+
+@dataclass(frozen=True)
+class BenchSize:
+    sizes: tuple[int, ...]
+    batch: int
+    run_epochs: int
+    quick_run_epochs: int
+
+
+SIZES: dict[str, BenchSize] = {
+    "tiny": BenchSize((30, 16, 3), 3, 1000, 200),       # the lesson's letters
+    "small": BenchSize((64, 64, 10), 1797, 1000, 50),   # the shape of scikit-learn's digits
+    "medium": BenchSize((784, 256, 10), 256, 200, 20),  # an MNIST mini-batch
+    "large": BenchSize((784, 1024, 1024, 10), 512, 10, 3),
+}
+GFLOP_SIZES = ("medium", "large")
+LR = 0.01
+BLOCK_SECONDS = 0.02  # one timed block; shorter blocks see more timer and scheduler noise
+
+TARGETS = {  # name -> (what, goal); checked in summarize_bench
+    "tiny_vs_torch": "handmade >= 5x faster than torch at tiny (ratio <= 0.2)",
+    "small_medium_vs_torch": "handmade no slower than torch at small and medium (ratio <= 1)",
+    "large_vs_torch": "handmade within 1.15x of torch at large (ratio <= 1.15)",
+    "vs_sklearn": "handmade faster than scikit-learn at every size (ratio < 1)",
+    "large_matmul_fraction": "large: handmade >= 85% of the NumPy matmul GFLOP/s",
+    "batched_handmade": "100 letters nets batched >= 20x faster than separate (handmade)",
+    "batched_torch": "100 letters nets batched >= 10x faster than separate (torch)",
+}
+
+
+def bench_data(name: str, dtype: str):
+    """Deterministic data: the letters for tiny, seeded Gaussian inputs and one-hot targets otherwise."""
+    from handmade.data import letters
+
+    size = SIZES[name]
+    if name == "tiny":
+        X, Y = letters()
+    else:
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(size.batch, size.sizes[0]))
+        Y = np.eye(size.sizes[-1])[rng.integers(0, size.sizes[-1], size.batch)]
+    return X.astype(dtype), Y.astype(dtype)
+
+
+def step_flops(sizes, n_rows: int) -> float:
+    """Matmul flops of one training step (see the module docstring)."""
+    layers = list(zip(sizes[:-1], sizes[1:]))
+    per_pass = 2.0 * n_rows * sum(n_in * n_out for n_in, n_out in layers)
+    return 3 * per_pass - 2.0 * n_rows * layers[0][0] * layers[0][1]
+
+
+def stats_us(samples: list[float]) -> dict:
+    us = [s * 1e6 for s in samples]
+    return {"median_us": statistics.median(us), "min_us": min(us), "max_us": max(us), "samples": len(us)}
+
+
+# -- the three steps ------------------------------------------------------------------------------
+def handmade_step(spec, X, Y):
+    from handmade.model import MLP
+    from handmade.optim import make_optimizer
+
+    net = MLP(spec)
+    optimizer = make_optimizer("sgd", net.params, LR)
+    return lambda: net.train_step(X, Y, optimizer, validate=False)
+
+
+def handmade_api_step(spec, X, Y):
+    """The readable path, for information: forward, loss, backward (all intermediates), step."""
+    from handmade.model import MLP
+    from handmade.optim import make_optimizer
+
+    net = MLP(spec)
+    optimizer = make_optimizer("sgd", net.params, LR)
+
+    def step():
+        net.forward(X)
+        net.loss(Y)
+        optimizer.step(net.backward(Y).params)
+    return step
+
+
+def torch_step(spec, X, Y):
+    import torch
+
+    from torch_ref.model import TorchMLP, torch_loss
+
+    model = TorchMLP(spec)
+    x, y = model.tensor(X), model.tensor(Y)
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        loss = torch_loss(spec.loss, model(x), y)
+        loss.item()
+        loss.backward()
+        optimizer.step()
+    return step
+
+
+def sklearn_regressor(spec, n_rows: int):
+    from sklearn.neural_network import MLPRegressor
+
+    return MLPRegressor(hidden_layer_sizes=spec.sizes[1:-1], activation="relu", solver="sgd", momentum=0.0,
+                        nesterovs_momentum=False, alpha=0.0, batch_size=n_rows, learning_rate="constant",
+                        learning_rate_init=LR, shuffle=False, random_state=0)
+
+
+def sklearn_step(spec, X, Y):
+    import warnings
+
+    reg = sklearn_regressor(spec, len(X))
+    reg.partial_fit(X, Y)  # the first call initialises the weights
+
+    def step():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence chatter
+            reg.partial_fit(X, Y)
+    return step
+
+
+def sklearn_available() -> bool:
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def time_steps(steps: dict, rounds: int) -> dict:
+    """Per-step times of each step function, taking turns block by block; {name: stats}."""
+    per_block = {}
+    for name, step in steps.items():
+        step()  # warm-up: caches, lazy imports, first allocations
+        start = time.perf_counter()
+        step()
+        one = max(time.perf_counter() - start, 1e-7)
+        per_block[name] = max(1, int(BLOCK_SECONDS / one))
+    samples = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, step in steps.items():
+            n = per_block[name]
+            start = time.perf_counter()
+            for _ in range(n):
+                step()
+            samples[name].append((time.perf_counter() - start) / n)
+    return {name: stats_us(s) for name, s in samples.items()}
+
+
+def matmul_gflops(sizes, n_rows: int, dtype: str, rounds: int) -> dict:
+    """GFLOP/s of (N, n_0) @ (n_0, n_1) in NumPy and torch, median over blocks."""
+    import torch
+
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(n_rows, sizes[0])).astype(dtype)
+    b = rng.normal(size=(sizes[0], sizes[1])).astype(dtype)
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    flops = 2.0 * n_rows * sizes[0] * sizes[1]
+    times = time_steps({"numpy": lambda: a @ b, "torch": lambda: ta @ tb}, rounds)
+    return {name: flops / (t["median_us"] * 1e-6) / 1e9 for name, t in times.items()}
+
+
+# -- whole runs -----------------------------------------------------------------------------------
+def time_runs(spec, X, Y, epochs: int, with_sklearn: bool) -> tuple[dict, list]:
+    """One run per implementation: seconds and per-epoch time; the handmade-vs-torch loss records."""
+    import warnings
+
+    from handmade.model import MLP
+    from handmade.train import TrainPlan, train
+    from torch_ref.model import TorchMLP
+    from torch_ref.train import train_torch
+
+    plan = TrainPlan(optimizer="sgd", lr=LR, epochs=epochs)
+    out = {}
+    start = time.perf_counter()
+    mine = train(MLP(spec), X, Y, plan)
+    out["handmade"] = time.perf_counter() - start
+    start = time.perf_counter()
+    ref = train_torch(TorchMLP(spec), X, Y, plan)
+    out["torch"] = time.perf_counter() - start
+    if with_sklearn:
+        reg = sklearn_regressor(spec, len(X))
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(epochs):
+                reg.partial_fit(X, Y)
+        out["sklearn"] = time.perf_counter() - start
+    tol = tolerance_for(spec.dtype).trajectory
+    records = [compare_arrays(f"run loss {spec.sizes} {spec.dtype}", mine.loss, ref.loss, tol, kind="trajectory")]
+    return {"epochs": epochs, "seconds": out, "per_epoch_us": {k: v / epochs * 1e6 for k, v in out.items()}}, records
+
+
+def time_batched(n_networks: int, epochs: int) -> tuple[dict, list]:
+    """K letters networks x E epochs: batched vs separate, handmade and torch; the largest differences."""
+    from handmade.batched import train_batched, train_separately
+    from handmade.data import letters
+    from handmade.spec import MLPSpec
+    from handmade.train import TrainPlan
+    from torch_ref.batched import train_torch_batched, train_torch_separately
+
+    X, Y = letters()
+    specs = [MLPSpec(sizes=(30, 16, 3), seed=k) for k in range(n_networks)]
+    plan = TrainPlan(optimizer="sgd", lr=0.1, epochs=epochs)
+    result, records = {"networks": n_networks, "epochs": epochs}, []
+    tol = tolerance_for("float64").trajectory
+    for side, batched, separate in (("handmade", train_batched, train_separately),
+                                    ("torch", train_torch_batched, train_torch_separately)):
+        start = time.perf_counter()
+        together = batched(specs, X, Y, plan)
+        t_batched = time.perf_counter() - start
+        start = time.perf_counter()
+        apart = separate(specs, X, Y, plan)
+        t_separate = time.perf_counter() - start
+        result[side] = {"batched_s": t_batched, "separate_s": t_separate, "speedup": t_separate / t_batched}
+        records.append(compare_arrays(f"{side} batched vs separate: loss curves",
+                                      np.stack([h.loss for h in together]), np.stack([h.loss for h in apart]),
+                                      tol, kind="trajectory"))
+    return result, records
+
+
+def import_times() -> dict:
+    """Seconds to import torch and to create the first torch.optim optimizer, in a fresh interpreter."""
+    code = ("import time; t0 = time.perf_counter(); import torch; t1 = time.perf_counter(); "
+            "torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1); t2 = time.perf_counter(); "
+            "import handmade; t3 = time.perf_counter(); print(t1 - t0, t2 - t1, t3 - t2)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    torch_s, optim_s, handmade_s = (float(v) for v in done.stdout.split())
+    return {"import_torch_s": torch_s, "first_torch_optim_s": optim_s, "import_handmade_after_torch_s": handmade_s}
+
+
+def environment() -> dict:
+    import torch
+
+    env = {"python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__,
+           "torch_threads": torch.get_num_threads(), "cpus": os.cpu_count(),
+           "load_average_1min": os.getloadavg()[0],
+           "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+           "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE")}
+    try:
+        from threadpoolctl import threadpool_info
+
+        env["blas"] = [{k: info.get(k) for k in ("internal_api", "num_threads", "architecture", "version")}
+                       for info in threadpool_info()]
+    except ImportError:
+        env["blas"] = "threadpoolctl not installed"
+    try:
+        import sklearn
+
+        env["sklearn"] = sklearn.__version__
+    except ImportError:
+        env["sklearn"] = None
+    return env
+
+
+# -- the whole bench ------------------------------------------------------------------------------
+def run_bench(size_names, dtypes, quick: bool = False, rounds: int | None = None, batched: bool = True,
+              n_networks: int | None = None, batched_epochs: int | None = None, progress: bool = True) -> dict:
+    """Everything the command prints and writes; see ``summarize_bench`` for the summary."""
+    from handmade.spec import MLPSpec
+
+    rounds = rounds or (3 if quick else 7)
+    with_sklearn = sklearn_available()
+    results = {"environment": environment(), "imports": import_times(), "quick": quick, "rounds": rounds,
+               "lr": LR, "sklearn_available": with_sklearn, "sizes": {}, "records": []}
+    records = []
+    total = len(size_names) * len(dtypes) + (1 if batched else 0)
+    with Progress(total, "bench", enabled=None if progress else False) as bar:
+        for name in size_names:
+            size = SIZES[name]
+            for dtype in dtypes:
+                spec = MLPSpec(sizes=size.sizes, dtype=dtype)
+                X, Y = bench_data(name, dtype)
+                steps = {"handmade": handmade_step(spec, X, Y), "handmade_api": handmade_api_step(spec, X, Y),
+                         "torch": torch_step(spec, X, Y)}
+                if with_sklearn:
+                    steps["sklearn"] = sklearn_step(spec, X, Y)
+                entry = {"sizes": list(size.sizes), "batch": size.batch, "step": time_steps(steps, rounds)}
+                epochs = size.quick_run_epochs if quick else size.run_epochs
+                entry["run"], run_records = time_runs(spec, X, Y, epochs, with_sklearn)
+                records += run_records
+                if name in GFLOP_SIZES:
+                    flops = step_flops(size.sizes, size.batch)
+                    peak = matmul_gflops(size.sizes, size.batch, dtype, rounds)
+                    step = entry["step"]
+                    entry["gflops"] = {"step_flops": flops, "matmul_numpy": peak["numpy"],
+                                       "matmul_torch": peak["torch"],
+                                       **{impl: flops / (step[impl]["median_us"] * 1e-6) / 1e9
+                                          for impl in ("handmade", "torch")}}
+                results["sizes"].setdefault(name, {})[dtype] = entry
+                bar.update(note=f"{name} {dtype}")
+        if batched:
+            k = n_networks or (10 if quick else 100)
+            e = batched_epochs or (100 if quick else 1000)
+            results["batched"], batched_records = time_batched(k, e)
+            records += batched_records
+            bar.update(note="batched")
+    results["records"] = [r.to_dict() for r in records]
+    results["summary"] = summarize_bench(results, records)
+    return results
+
+
+def summarize_bench(results: dict, records) -> dict:
+    """The top-level summary: parity counts, then per size and dtype the ratios, then the targets."""
+    summary = summarize(records)
+    per_size = {}
+    for name, by_dtype in results["sizes"].items():
+        for dtype, entry in by_dtype.items():
+            step = entry["step"]
+            mine = step["handmade"]["median_us"]
+            row = {"handmade_over_torch": mine / step["torch"]["median_us"],
+                   "handmade_over_sklearn": (mine / step["sklearn"]["median_us"]) if "sklearn" in step else None}
+            if "gflops" in entry:
+                row["matmul_fraction"] = entry["gflops"]["handmade"] / entry["gflops"]["matmul_numpy"]
+            per_size.setdefault(name, {})[dtype] = row
+    summary["sizes"] = per_size
+    if "batched" in results:
+        summary["batched_speedup"] = {side: results["batched"][side]["speedup"] for side in ("handmade", "torch")}
+    summary["targets"] = check_targets(per_size, summary.get("batched_speedup"), results.get("batched"))
+    return summary
+
+
+def check_targets(per_size: dict, batched_speedup: dict | None, batched: dict | None) -> dict:
+    """Each acceptance target: the measured values and whether they are met (None: not measured)."""
+
+    def values(names, key):
+        return [row[key] for n in names for row in per_size.get(n, {}).values() if row.get(key) is not None]
+
+    def verdict(measured, ok):
+        return {"measured": measured, "met": (all(ok(v) for v in measured) if measured else None)}
+
+    full_batch = batched is not None and batched["networks"] >= 100 and batched["epochs"] >= 1000
+    out = {
+        "tiny_vs_torch": verdict(values(["tiny"], "handmade_over_torch"), lambda r: r <= 0.2),
+        "small_medium_vs_torch": verdict(values(["small", "medium"], "handmade_over_torch"), lambda r: r <= 1.0),
+        "large_vs_torch": verdict(values(["large"], "handmade_over_torch"), lambda r: r <= 1.15),
+        "vs_sklearn": verdict(values(list(SIZES), "handmade_over_sklearn"), lambda r: r < 1.0),
+        "large_matmul_fraction": verdict(values(["large"], "matmul_fraction"), lambda r: r >= 0.85),
+        "batched_handmade": verdict([batched_speedup["handmade"]] if batched_speedup else [], lambda s: s >= 20),
+        "batched_torch": verdict([batched_speedup["torch"]] if batched_speedup else [], lambda s: s >= 10),
+    }
+    for name, entry in out.items():
+        entry["goal"] = TARGETS[name]
+    if not full_batch:
+        for name in ("batched_handmade", "batched_torch"):
+            out[name]["note"] = "measured with fewer networks/epochs than the target's 100 x 1000"
+    return out

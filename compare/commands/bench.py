@@ -1,0 +1,116 @@
+"""``mlp-parity bench``: training speed of handmade NumPy vs torch eager vs scikit-learn."""
+
+from __future__ import annotations
+
+import argparse
+
+from . import _args
+
+NAME = "bench"
+SUMMARY = "time a training step and a training run: handmade NumPy vs torch eager vs scikit-learn"
+EXAMPLES = """\
+examples:
+  mlp-parity bench                                  # every size, float64 and float32 (a few minutes)
+  mlp-parity bench --quick                          # fewer blocks, shorter runs, 10 x 100 batched
+  mlp-parity bench --sizes tiny,small --dtype float64 --json bench.json
+
+A step is forward, loss, backward and an SGD update. The three implementations
+take turns, block after block (~20 ms each), so background load hits them
+alike; 'median' and 'min-max' are per-step times over the blocks. Ratios are
+time(handmade) / time(other): below 1, handmade is faster. GFLOP/s (medium,
+large) counts the matmuls of a step and compares them with a plain matmul of
+the same dtype timed in the same process. 'batched' trains K letters networks
+at once (stacked weights) against K separate runs.
+
+scikit-learn is optional: pip install '.[bench]'. On a machine shared with
+other jobs, run it twice and compare the ranges.
+"""
+
+
+def configure(parser):
+    from ..bench import SIZES
+
+    parser.epilog = EXAMPLES
+    names = list(SIZES)
+
+    def size_name(text):
+        if text not in SIZES:
+            raise argparse.ArgumentTypeError(f"unknown size {text!r}; choose from {', '.join(names)}")
+        return text
+
+    parser.add_argument("--sizes", type=_args.list_of(size_name), default=names,
+                        help=f"comma-separated sizes (default: all: {','.join(names)})")
+    parser.add_argument("--dtype", type=_args.dtypes, default=["float64", "float32"],
+                        help="float64, float32 or both (default: both)")
+    parser.add_argument("--quick", action="store_true",
+                        help="3 blocks per timing, short runs, 10 networks x 100 epochs batched")
+    parser.add_argument("--rounds", type=_args.positive_int, default=None,
+                        help="timed blocks per implementation (default: 7, or 3 with --quick)")
+    parser.add_argument("--networks", type=_args.positive_int, default=None,
+                        help="networks in the batched comparison (default: 100, or 10 with --quick)")
+    parser.add_argument("--batched-epochs", type=_args.positive_int, default=None,
+                        help="epochs in the batched comparison (default: 1000, or 100 with --quick)")
+    parser.add_argument("--no-batched", action="store_true", help="skip the batched comparison")
+    _args.add_json(parser)
+
+
+def _us(stats):
+    return f"{stats['median_us']:.4g}", f"{stats['min_us']:.4g}-{stats['max_us']:.4g}"
+
+
+def run(args) -> int:
+    from ..bench import run_bench
+    from ..output import write_json
+    from ..table import text_table
+
+    results = run_bench(args.sizes, args.dtype, quick=args.quick, rounds=args.rounds, batched=not args.no_batched,
+                        n_networks=args.networks, batched_epochs=args.batched_epochs)
+    summary = results["summary"]
+    imports = results["imports"]
+    print(f"import torch {imports['import_torch_s']:.2f} s; first torch.optim optimizer "
+          f"{imports['first_torch_optim_s']:.2f} s (pulls in torch._dynamo); "
+          f"load average {results['environment']['load_average_1min']:.2f}")
+    if not results["sklearn_available"]:
+        print("scikit-learn is not installed: its columns are empty (pip install '.[bench]')")
+    rows = []
+    for name, by_dtype in results["sizes"].items():
+        for dtype, entry in by_dtype.items():
+            step, ratios = entry["step"], summary["sizes"][name][dtype]
+            sk = step.get("sklearn")
+            gf = entry.get("gflops", {})
+            rows.append([name, dtype, *_us(step["handmade"]), *_us(step["torch"]),
+                         *(_us(sk) if sk else (None, None)), f"{step['handmade_api']['median_us']:.4g}",
+                         f"{ratios['handmade_over_torch']:.2f}",
+                         None if ratios["handmade_over_sklearn"] is None else f"{ratios['handmade_over_sklearn']:.2f}",
+                         f"{gf['handmade']:.1f}/{gf['matmul_numpy']:.1f}" if gf else None,
+                         f"{ratios['matmul_fraction']:.0%}" if gf else None])
+    print("\nper training step (microseconds)")
+    print(text_table(["size", "dtype", "handmade", "min-max", "torch", "min-max", "sklearn", "min-max",
+                      "handmade api", "h/torch", "h/sklearn", "GFLOP/s h/matmul", "of matmul"], rows))
+    run_rows = []
+    for name, by_dtype in results["sizes"].items():
+        for dtype, entry in by_dtype.items():
+            run = entry["run"]
+            per = run["per_epoch_us"]
+            run_rows.append([name, dtype, run["epochs"], f"{run['seconds']['handmade']:.3g}",
+                             f"{run['seconds']['torch']:.3g}",
+                             f"{run['seconds']['sklearn']:.3g}" if "sklearn" in per else None,
+                             f"{per['handmade'] / per['torch']:.2f}"])
+    print("\nwhole runs with the public APIs (seconds)")
+    print(text_table(["size", "dtype", "epochs", "handmade train()", "torch train_torch()", "sklearn", "h/torch"],
+                     run_rows))
+    if "batched" in results:
+        b = results["batched"]
+        print(f"\nbatched: {b['networks']} letters networks x {b['epochs']} epochs")
+        print(text_table(["side", "batched s", "separate s", "speed-up"],
+                         [[side, f"{b[side]['batched_s']:.3g}", f"{b[side]['separate_s']:.3g}",
+                           f"{b[side]['speedup']:.1f}x"] for side in ("handmade", "torch")]))
+    print("\ntargets")
+    print(text_table(["target", "measured", "met"],
+                     [[t["goal"], ", ".join(f"{v:.3g}" for v in t["measured"]) or None,
+                       "-" if t["met"] is None else t["met"]] for t in summary["targets"].values()]))
+    print(f"\n{summary['checks']} parity checks (loss curves), {summary['failed']} failed; "
+          f"worst relative difference {summary['worst_rel_diff']:.2e}")
+    if args.json:
+        write_json(args.json, results)
+    return 0 if summary["failed"] == 0 else 1

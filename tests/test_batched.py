@@ -1,0 +1,164 @@
+"""K networks trained at once equal K separate runs; the fused training step equals the readable one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from compare.records import rel_diff
+from compare.tolerance import tolerance_for
+from handmade import MLP, MLPSpec, TrainPlan, letters, make_optimizer, noisy_letters, train
+from handmade.activations import ACTIVATIONS, Activation
+from handmade.batched import BatchedMLP, train_batched
+from handmade.errors import InvalidInput
+
+TOL = tolerance_for("float64").trajectory
+
+
+def member_specs(k: int) -> list[MLPSpec]:
+    inits = ["torch_default", "xavier_uniform", "kaiming_normal", "lecun_normal"]
+    return [MLPSpec(sizes=(30, 16, 3), seed=i, init=inits[i % len(inits)]) for i in range(k)]
+
+
+def assert_histories_equal(together, apart, tol=TOL):
+    assert len(together) == len(apart)
+    for k, (a, b) in enumerate(zip(together, apart)):
+        assert a.stop_reason == b.stop_reason, k
+        assert a.diverged_at == b.diverged_at, k
+        assert len(a.loss) == len(b.loss), k
+        finite = np.isfinite(b.loss)
+        assert np.array_equal(np.isfinite(a.loss), finite), k
+        assert rel_diff(a.loss[finite], b.loss[finite]) <= tol, k
+        for key, p in b.final_params.items():
+            assert rel_diff(a.final_params[key], p) <= tol, (k, key)
+
+
+@pytest.mark.parametrize("optimizer, lr", [("sgd", 0.1), ("momentum", 0.05), ("adam", 0.01)])
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_batched_equals_separate_handmade(optimizer, lr, k):
+    X, Y = letters()
+    specs = member_specs(k)
+    plan = TrainPlan(optimizer=optimizer, lr=lr, epochs=60)
+    together = train_batched(specs, X, Y, plan)
+    apart = [train(MLP(spec), X, Y, plan) for spec in specs]
+    assert_histories_equal(together, apart)
+    # The members really differ: equality above is not K copies of one run.
+    assert rel_diff(together[0].loss, together[-1].loss) > 1e-3 or k == 1
+
+
+def test_minibatches_stopping_norms_and_snapshots_match():
+    X, Y = noisy_letters(flips=2, copies=3, seed=0)
+    specs = member_specs(4)
+    plan = TrainPlan(optimizer="momentum", lr=0.05, epochs=80, batch_size=4, seed=3, stop_loss=0.05,
+                     record_grad_norms=True, snapshot_epochs=(1, 10))
+    together = train_batched(specs, X, Y, plan)
+    apart = [train(MLP(spec), X, Y, plan) for spec in specs]
+    assert_histories_equal(together, apart)
+    assert any(h.stop_reason != "epochs done" for h in apart)  # the stopping rule was exercised
+    for a, b in zip(together, apart):
+        assert rel_diff(a.grad_norms, b.grad_norms) <= TOL
+        for epoch in b.snapshots:
+            for key in b.snapshots[epoch]:
+                assert rel_diff(a.snapshots[epoch][key], b.snapshots[epoch][key]) <= TOL
+            assert a.optimizer_snapshots[epoch]["t"] == b.optimizer_snapshots[epoch]["t"]
+
+
+def test_a_divergent_member_does_not_poison_the_others():
+    X, Y = letters()
+    specs = member_specs(3)
+    params = [spec.init_params() for spec in specs]
+    params[1] = {key: p * 1e60 for key, p in params[1].items()}  # overflows within a few epochs
+    plan = TrainPlan(optimizer="momentum", lr=0.05, epochs=40)
+    together = train_batched(BatchedMLP(specs, params), X, Y, plan)
+    apart = [train(MLP(spec, {k: v.copy() for k, v in p.items()}), X, Y, plan) for spec, p in zip(specs, params)]
+    assert apart[1].diverged and not apart[0].diverged and not apart[2].diverged
+    assert_histories_equal(together, apart)
+    assert together[1].diverged_at == apart[1].diverged_at
+    for k in (0, 2):
+        assert len(together[k].loss) == 40 and np.all(np.isfinite(together[k].loss))
+
+
+def test_batched_refuses_networks_of_different_shapes():
+    with pytest.raises(InvalidInput, match="sizes differs"):
+        BatchedMLP([MLPSpec(sizes=(30, 16, 3)), MLPSpec(sizes=(30, 8, 3))])
+    with pytest.raises(InvalidInput, match="activation differs"):
+        BatchedMLP([MLPSpec(), MLPSpec(activation="tanh")])
+
+
+def test_torch_batched_equals_torch_separate():
+    pytest.importorskip("torch")
+    from torch_ref.batched import train_torch_batched, train_torch_separately
+
+    X, Y = letters()
+    specs = member_specs(3)
+    for optimizer, lr in (("sgd", 0.1), ("adam", 0.01)):
+        plan = TrainPlan(optimizer=optimizer, lr=lr, epochs=30)
+        together = train_torch_batched(specs, X, Y, plan)
+        assert_histories_equal(together, train_torch_separately(specs, X, Y, plan))
+        # ... and the torch batch agrees with the handmade batch: two implementations, one answer.
+        assert_histories_equal(train_batched(specs, X, Y, plan), together)
+
+
+def test_torch_batched_divergent_member():
+    pytest.importorskip("torch")
+    from torch_ref.batched import BatchedTorchMLP, train_torch_batched
+    from torch_ref.model import TorchMLP
+    from torch_ref.train import train_torch
+
+    X, Y = letters()
+    specs = member_specs(3)
+    params = [spec.init_params() for spec in specs]
+    params[0] = {key: p * 1e60 for key, p in params[0].items()}
+    plan = TrainPlan(optimizer="momentum", lr=0.05, epochs=25)
+    together = train_torch_batched(BatchedTorchMLP(specs, params), X, Y, plan)
+    apart = [train_torch(TorchMLP(spec, p), X, Y, plan) for spec, p in zip(specs, params)]
+    assert apart[0].diverged and not apart[1].diverged
+    assert_histories_equal(together, apart)
+
+
+# -- the fused paths give the same numbers as the readable ones ---------------------------------------
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_fused_chain_equals_da_times_grad(name):
+    act = Activation(name)
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.normal(size=(4, 7)) * 3, np.zeros((1, 7))])  # exact zeros: the kinks
+    a = act(z)
+    da = rng.normal(size=z.shape)
+    expected = da * act.grad(z, a)
+    assert np.array_equal(act.chain(da, z, a), expected)
+    inplace = da.copy()
+    assert np.array_equal(act.chain(inplace, z, a, out=inplace), expected)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "leaky_relu"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_train_step_is_bit_identical_to_forward_backward_step(activation, dtype, optimizer):
+    X, Y = letters()
+    spec = MLPSpec(sizes=(30, 16, 8, 3), activation=activation, dtype=dtype)
+    slow, fast = MLP(spec), MLP(spec)
+    opt_slow = make_optimizer(optimizer, slow.params, 0.05)
+    opt_fast = make_optimizer(optimizer, fast.params, 0.05)
+    for _ in range(20):
+        slow.forward(X)
+        loss = slow.loss(Y)
+        opt_slow.step(slow.backward(Y).params)
+        assert fast.train_step(X, Y, opt_fast) == loss
+    for key in slow.params:
+        assert np.array_equal(slow.params[key], fast.params[key]), key
+    # and the readable backward still keeps every intermediate as separate arrays
+    slow.forward(X)
+    grads = slow.backward(Y)
+    assert grads.input.shape == X.shape and len(grads.z) == len(grads.a) == 3
+
+
+def test_train_step_skips_update_on_non_finite_loss():
+    X, Y = letters()
+    net = MLP(MLPSpec())
+    net.params["layers.0.weight"] *= 1e200
+    before = {k: v.copy() for k, v in net.params.items()}
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = net.train_step(X, Y, make_optimizer("sgd", net.params, 0.1))
+    assert not np.isfinite(loss)
+    for key in before:
+        assert np.array_equal(net.params[key], before[key])

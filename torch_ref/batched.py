@@ -1,0 +1,154 @@
+"""K torch networks of one shape trained at once: stacked parameters, ``torch.baddbmm``, torch.optim.
+
+The torch twin of ``handmade.batched``. Member k's weights are slice k of one
+leaf tensor per layer, W_l (K, out, in) and b_l (K, out):
+
+    z_l = baddbmm(b_l[:, None], a_{l-1}, W_l^T)      (K, N, out), a_{-1} = X expanded (no copy)
+    a_l = f_l(z_l)                                   torch's own activation modules
+    L   = sum_k L_k(s_k, y)                          L_k: the member's own loss (mean / sum)
+
+Because the members only meet in that final sum, autograd gives each slice of
+dL/dW_l exactly dL_k/dW_l^(k) - the gradient of a separate run - and
+``torch.optim`` (SGD, Adam: element-wise rules) updates each slice as a separate
+run would. The loop itself (batches, stopping, divergence) is
+``handmade.batched.train_members``, shared with the NumPy version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from handmade.batched import BatchedMLP, train_members
+from handmade.spec import MLPSpec, check_data
+from handmade.train import History, TrainPlan
+
+from .model import TORCH_DTYPES, torch_activation
+from .train import make_torch_optimizer
+
+
+class BatchedTorchMLP(nn.Module):
+    """K torch networks: ``BatchedTorchMLP([MLPSpec(seed=k) for k in range(100)])``.
+
+    Built from the same numbers as ``handmade.batched.BatchedMLP`` (the specs'
+    initial parameters, or ``params_list``). Shape: (N, n_0) -> (K, N, n_L).
+    """
+
+    def __init__(self, specs: Sequence[MLPSpec] | MLPSpec, params_list: Sequence[dict] | None = None):
+        super().__init__()
+        stacked = BatchedMLP(specs, params_list)  # validation and stacking, no maths
+        self.spec = stacked.spec
+        self.dtype = TORCH_DTYPES[self.spec.dtype]
+        n = self.spec.n_layers
+        self.weights = nn.ParameterList(
+            nn.Parameter(torch.from_numpy(stacked.params[f"layers.{l}.weight"])) for l in range(n))
+        self.biases = nn.ParameterList(
+            nn.Parameter(torch.from_numpy(stacked.params[f"layers.{l}.bias"])) for l in range(n))
+        self.activation = torch_activation(self.spec.activation)
+        self.output_activation = torch_activation(self.spec.output_activation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        a = x.expand(len(self.weights[0]), *x.shape)
+        last = len(self.weights) - 1
+        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+            z = torch.baddbmm(b.unsqueeze(1), a, w.transpose(1, 2))
+            a = (self.output_activation if l == last else self.activation)(z)
+        return a
+
+    def member_losses(self, s: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Each member's loss (K,), reduced as ``torch_ref.model.torch_loss`` reduces one network's."""
+        squared = nn.functional.mse_loss(s, y.expand_as(s), reduction="none")
+        if self.spec.loss == "mse":
+            return squared.mean(dim=(1, 2))
+        if self.spec.loss == "sse":
+            return squared.sum(dim=(1, 2))
+        return 0.5 * squared.sum(dim=(1, 2))  # half_sse; BatchedMLP refused anything else
+
+    def named_stacks(self) -> dict[str, nn.Parameter]:
+        """The stacked parameters under one network's keys (``layers.{l}.weight`` ...)."""
+        out = {}
+        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+            out[f"layers.{l}.weight"], out[f"layers.{l}.bias"] = w, b
+        return out
+
+
+class _TorchEngine:
+    """The engine ``train_members`` drives (see ``handmade.batched._HandmadeEngine``)."""
+
+    def __init__(self, model: BatchedTorchMLP, plan: TrainPlan):
+        self.model, self.plan = model, plan
+        self.optimizer = make_torch_optimizer(plan.optimizer, model, plan.lr)
+        self._batch = None
+        self._loss = None
+
+    def losses(self, xb: torch.Tensor, yb: torch.Tensor) -> np.ndarray:
+        self._batch = (xb, yb)
+        self.optimizer.zero_grad(set_to_none=True)
+        losses = self.model.member_losses(self.model(xb), yb)
+        self._loss = losses.sum()
+        return losses.detach().cpu().numpy().astype(np.float64)
+
+    def drop(self, keep: np.ndarray) -> None:
+        """New, smaller leaf tensors; the optimizer is rebuilt with its state sliced alike."""
+        index = torch.as_tensor(np.flatnonzero(keep))
+        old = list(self.model.parameters())
+        for plist in (self.model.weights, self.model.biases):
+            for i, p in enumerate(plist):
+                plist[i] = nn.Parameter(p.detach()[index].clone())
+        optimizer = make_torch_optimizer(self.plan.optimizer, self.model, self.plan.lr)
+        for p_old, p_new in zip(old, self.model.parameters()):
+            state = self.optimizer.state.get(p_old)
+            if state:
+                optimizer.state[p_new] = {k: (v[index].clone() if isinstance(v, torch.Tensor) and v.dim() > 0 else v)
+                                          for k, v in state.items()}
+        self.optimizer = optimizer
+        if len(index):  # the pending batch's graph held the dropped members: redo its forward
+            xb, yb = self._batch
+            self.losses(xb, yb)
+
+    def update(self, norms: bool):
+        self._loss.backward()
+        out = None
+        if norms:
+            cols = [torch.sqrt(w.grad.double().pow(2).sum(dim=(1, 2)) + b.grad.double().pow(2).sum(dim=1))
+                    for w, b in zip(self.model.weights, self.model.biases)]
+            out = torch.stack(cols, dim=1).numpy()
+        self.optimizer.step()
+        return out
+
+    def member_params(self, row: int) -> dict[str, np.ndarray]:
+        return {key: p.detach()[row].numpy().copy() for key, p in self.model.named_stacks().items()}
+
+    def member_state(self, row: int) -> dict:
+        t, state = 0, {}
+        for key, p in self.model.named_stacks().items():
+            buffers = {}
+            for name, value in self.optimizer.state.get(p, {}).items():
+                if name == "step":
+                    t = int(float(value))
+                elif isinstance(value, torch.Tensor):
+                    buffers[name] = value[row].numpy().copy()
+            state[key] = buffers
+        return {"t": t, "state": state}
+
+
+def train_torch_batched(model: BatchedTorchMLP | Sequence[MLPSpec], X, Y, plan: TrainPlan) -> list[History]:
+    """Train K torch networks at once; one History per member, equal to ``train_torch`` run K times."""
+    if not isinstance(model, BatchedTorchMLP):
+        model = BatchedTorchMLP(model)
+    X, Y = check_data(X, Y, model.spec.sizes, model.spec.dtype)
+    Xt = torch.as_tensor(X).to(model.dtype)
+    Yt = torch.as_tensor(Y).to(model.dtype)
+    engine = _TorchEngine(model, plan)
+    return train_members(engine, len(model.weights[0]), model.spec.n_layers, Xt, Yt, plan)
+
+
+def train_torch_separately(specs: Sequence[MLPSpec], X, Y, plan: TrainPlan) -> list[History]:
+    """The reference for ``train_torch_batched``: ``torch_ref.train_torch`` run once per spec."""
+    from .model import TorchMLP
+    from .train import train_torch
+
+    return [train_torch(TorchMLP(spec), X, Y, plan) for spec in specs]
