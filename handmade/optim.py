@@ -15,11 +15,22 @@ Adam (``torch.optim.Adam``; eps is added *after* the bias-corrected sqrt)::
 
     g = g + weight_decay * p                      if weight_decay
     m = m + (1 - beta1) * (g - m)                 (torch's lerp)
-    v = beta2 * v + (1 - beta2) * g^2
-    p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    v = beta2 * v + ((1 - beta2) * g) * g         (torch's addcmul)
+    p = p - (lr / (1 - beta1^t)) * m / (sqrt(v) / (1 - beta2^t)^0.5 + eps)
+
+The last line keeps torch's order of operations (``addcdiv``: the scalar
+times m first, then the division), so that float64 runs differ by rounding
+alone. They are not bit-identical: torch's vectorised CPU kernels fuse
+``p + alpha * g`` and ``lerp`` into one FMA (one rounding instead of two),
+which NumPy cannot express; the difference is <= 1 ulp per update.
 
 AdamW (``torch.optim.AdamW``): decoupled decay ``p = p * (1 - lr * weight_decay)``
 first, then the Adam step without the decay term in g.
+
+State names and shapes equal torch's (``momentum_buffer``; ``exp_avg``,
+``exp_avg_sq``), so :meth:`Optimizer.snapshot` / :meth:`Optimizer.load_snapshot`
+exchange state with ``torch_ref.train.optimizer_state_numpy`` /
+``load_optimizer_state`` (re-synchronisation of two runs).
 """
 
 from __future__ import annotations
@@ -47,9 +58,24 @@ class Optimizer:
         self.state: dict[str, dict[str, np.ndarray]] = {key: {} for key in params}
 
     def step(self, grads: dict[str, np.ndarray]) -> None:
+        """One update of every parameter, in place; ``grads`` keyed like the parameters."""
         self.t += 1
         for key, p in self.params.items():
             self._update(p, grads[key], self.state[key])
+
+    def snapshot(self) -> dict:
+        """``{"t": steps taken, "state": {param: {buffer: array}}}``, deep-copied."""
+        return {"t": self.t, "state": {key: {name: np.array(arr) for name, arr in inner.items()}
+                                       for key, inner in self.state.items()}}
+
+    def load_snapshot(self, snapshot: dict) -> None:
+        """Continue from a :meth:`snapshot` (copies it, so the snapshot stays untouched)."""
+        missing = sorted(set(self.params) - set(snapshot["state"]))
+        if missing:
+            raise InvalidInput(f"optimizer snapshot has no state for {missing}")
+        self.t = int(snapshot["t"])
+        self.state = {key: {name: np.array(arr, dtype=self.params[key].dtype) for name, arr in
+                            snapshot["state"][key].items()} for key in self.params}
 
     def _update(self, p, g, state):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -89,10 +115,10 @@ class Adam(Optimizer):
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m += (1 - beta1) * (g - m)
         v *= beta2
-        v += (1 - beta2) * (g * g)
+        v += ((1 - beta2) * g) * g
         step_size = self.lr / (1 - beta1**self.t)
-        denom = np.sqrt(v) / math.sqrt(1 - beta2**self.t) + eps
-        p -= step_size * (m / denom)
+        denom = np.sqrt(v) / (1 - beta2**self.t) ** 0.5 + eps
+        p -= (step_size * m) / denom
 
 
 class AdamW(Adam):

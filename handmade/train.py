@@ -164,6 +164,57 @@ def copy_state(state: dict) -> dict:
     return {key: {name: np.array(arr) for name, arr in inner.items()} for key, inner in state.items()}
 
 
+@dataclass
+class EpochResult:
+    """One epoch: ``loss`` (mean of its batch losses), the last batch's gradients, layer norms.
+
+    ``grads`` is None when the epoch stopped at a non-finite loss (no step was taken then).
+    """
+
+    loss: float
+    grads: dict[str, np.ndarray] | None
+    grad_norms: np.ndarray
+
+
+def run_epoch(model: MLP, optimizer, X: np.ndarray, Y: np.ndarray, batches, grad_norms: bool = False,
+              keep_grads: bool = False) -> EpochResult:
+    """Forward, loss, backward and one optimizer step per batch (row-index arrays).
+
+    Stops at the first non-finite batch loss without stepping, so a diverged
+    run never feeds NaN into the parameters. Used by :func:`train` and by the
+    re-synchronisation in ``compare.trajectory`` (one epoch from a snapshot,
+    ``keep_grads=True``). When neither the gradients nor their norms are wanted,
+    the fused ``MLP.train_step`` does the same arithmetic with fewer copies.
+    """
+    epoch_loss, norms, grads = 0.0, np.zeros(model.spec.n_layers), None
+    fused = not (grad_norms or keep_grads)
+    for rows in batches:
+        if len(batches) == 1:
+            # One batch holds every row: use X as given (a permutation of the rows of one
+            # batch would change the rounding of the sums only), as handmade.batched does.
+            xb, yb = X, Y
+        else:
+            xb, yb = X[rows], Y[rows]
+        if fused:
+            batch_loss = model.train_step(xb, yb, optimizer, validate=False)  # checked once by train()
+            epoch_loss += batch_loss
+            if not math.isfinite(batch_loss):
+                break
+            continue
+        model.forward(xb)
+        batch_loss = model.loss(yb)
+        epoch_loss += batch_loss
+        if not math.isfinite(batch_loss):
+            break
+        grads = model.backward(yb).params
+        if grad_norms:
+            norms += layer_grad_norms(grads, model.spec.n_layers)
+        optimizer.step(grads)
+    else:
+        return EpochResult(epoch_loss / len(batches), grads, norms / len(batches))
+    return EpochResult(epoch_loss / len(batches), None, norms / len(batches))
+
+
 def train(model: MLP, X, Y, plan: TrainPlan) -> History:
     """Train ``model`` in place on (X, Y) following ``plan``; return its History.
 
@@ -171,35 +222,20 @@ def train(model: MLP, X, Y, plan: TrainPlan) -> History:
     silenced inside the loop because that check reports them, once, as data.
     """
     X, Y = check_data(X, Y, model.spec.sizes, model.dtype)
+    plan.check_rows(len(X))
     optimizer = make_optimizer(plan.optimizer, model.params, plan.lr)
     stopping = StoppingRule(plan)
-    n_layers = model.spec.n_layers
     losses, norms = [], []
     history = History(loss=np.empty(0), final_params=model.params)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch, batches in enumerate(plan.batch_order(len(X)), start=1):
             if epoch in plan.snapshot_epochs:
                 history.snapshots[epoch] = {k: v.copy() for k, v in model.params.items()}
-                history.optimizer_snapshots[epoch] = {"t": optimizer.t, "state": copy_state(optimizer.state)}
-            epoch_loss, epoch_norms = 0.0, np.zeros(n_layers)
-            for rows in batches:
-                if len(batches) == 1:
-                    xb, yb = X, Y
-                else:
-                    xb, yb = X[rows], Y[rows]
-                model.forward(xb)
-                batch_loss = model.loss(yb)
-                epoch_loss += batch_loss
-                if not math.isfinite(batch_loss):
-                    break
-                grads = model.backward(yb).params
-                if plan.record_grad_norms:
-                    epoch_norms += layer_grad_norms(grads, n_layers)
-                optimizer.step(grads)
-            epoch_loss /= len(batches)
-            losses.append(epoch_loss)
-            norms.append(epoch_norms / len(batches))
-            reason = stopping.check(epoch_loss)
+                history.optimizer_snapshots[epoch] = optimizer.snapshot()
+            result = run_epoch(model, optimizer, X, Y, batches, plan.record_grad_norms)
+            losses.append(result.loss)
+            norms.append(result.grad_norms)
+            reason = stopping.check(result.loss)
             if reason is not None:
                 history.stop_reason = reason
                 if reason == STOP_DIVERGED:

@@ -9,7 +9,7 @@ import torch
 
 from handmade.optim import OPTIMIZERS, resolve_optimizer
 from handmade.spec import check_data
-from handmade.train import STOP_DIVERGED, History, StoppingRule, TrainPlan
+from handmade.train import STOP_DIVERGED, EpochResult, History, StoppingRule, TrainPlan
 
 from .model import TorchMLP, torch_loss
 
@@ -54,16 +54,22 @@ def optimizer_state_numpy(optimizer: torch.optim.Optimizer, model: TorchMLP) -> 
 
 
 def load_optimizer_state(optimizer: torch.optim.Optimizer, model: TorchMLP, snapshot: dict) -> None:
-    """Load a ``{"t", "state"}`` snapshot (handmade names) into a torch optimizer."""
+    """Load a ``{"t", "state"}`` snapshot (handmade names) into a torch optimizer.
+
+    Replaces the whole state: a parameter without buffers in the snapshot (SGD
+    before its first momentum step) gets none, as in a fresh optimizer.
+    """
     params = dict(model.named_parameters())
+    optimizer.state.clear()
+    # Adam keeps its step count per parameter as a scalar tensor: float32 unless the default dtype is float64.
+    step_dtype = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
     for name, buffers in snapshot["state"].items():
-        p = params[name]
         if not buffers:
             continue
         inner = {key: model.tensor(arr).clone() for key, arr in buffers.items()}
-        if "exp_avg" in buffers:  # Adam keeps its step count per parameter, as a float32 tensor
-            inner["step"] = torch.tensor(float(snapshot["t"]), dtype=torch.float32)
-        optimizer.state[p] = inner
+        if "exp_avg" in buffers:
+            inner["step"] = torch.tensor(float(snapshot["t"]), dtype=step_dtype)
+        optimizer.state[params[name]] = inner
 
 
 def _layer_norms(model: TorchMLP) -> np.ndarray:
@@ -73,9 +79,39 @@ def _layer_norms(model: TorchMLP) -> np.ndarray:
     ])
 
 
+def run_epoch_torch(model: TorchMLP, optimizer: torch.optim.Optimizer, Xt: torch.Tensor, Yt: torch.Tensor,
+                    batches, grad_norms: bool = False) -> EpochResult:
+    """One epoch in torch: zero_grad, forward, loss, backward, ``optimizer.step()`` per batch.
+
+    Mirrors ``handmade.train.run_epoch``: mean batch loss, the last batch's
+    gradients (numpy copies), no step after a non-finite loss.
+    """
+    epoch_loss, norms, grads = 0.0, np.zeros(len(model.layers)), None
+    for rows in batches:
+        if len(batches) == 1:  # every row in one batch: X as given, like handmade.train
+            xb, yb = Xt, Yt
+        else:
+            index = torch.as_tensor(rows)
+            xb, yb = Xt[index], Yt[index]
+        optimizer.zero_grad(set_to_none=True)
+        loss = torch_loss(model.spec.loss, model(xb), yb)
+        batch_loss = loss.item()
+        epoch_loss += batch_loss
+        if not math.isfinite(batch_loss):
+            break
+        loss.backward()
+        if grad_norms:
+            norms += _layer_norms(model)
+        optimizer.step()
+    else:
+        grads = {name: p.grad.detach().numpy().copy() for name, p in model.named_parameters()}
+    return EpochResult(epoch_loss / len(batches), grads, norms / len(batches))
+
+
 def train_torch(model: TorchMLP, X, Y, plan: TrainPlan) -> History:
     """Train ``model`` in place on (X, Y) with ``torch.optim``, following ``plan``."""
     X, Y = check_data(X, Y, model.spec.sizes, model.spec.dtype)
+    plan.check_rows(len(X))
     Xt, Yt = model.tensor(X), model.tensor(Y)
     optimizer = make_torch_optimizer(plan.optimizer, model, plan.lr)
     stopping = StoppingRule(plan)
@@ -85,27 +121,10 @@ def train_torch(model: TorchMLP, X, Y, plan: TrainPlan) -> History:
         if epoch in plan.snapshot_epochs:
             history.snapshots[epoch] = model.numpy_params()
             history.optimizer_snapshots[epoch] = optimizer_state_numpy(optimizer, model)
-        epoch_loss, epoch_norms = 0.0, np.zeros(len(model.layers))
-        for rows in batches:
-            if len(batches) == 1:
-                xb, yb = Xt, Yt
-            else:
-                index = torch.as_tensor(rows)
-                xb, yb = Xt[index], Yt[index]
-            optimizer.zero_grad(set_to_none=True)
-            loss = torch_loss(model.spec.loss, model(xb), yb)
-            batch_loss = loss.item()
-            epoch_loss += batch_loss
-            if not math.isfinite(batch_loss):
-                break
-            loss.backward()
-            if plan.record_grad_norms:
-                epoch_norms += _layer_norms(model)
-            optimizer.step()
-        epoch_loss /= len(batches)
-        losses.append(epoch_loss)
-        norms.append(epoch_norms / len(batches))
-        reason = stopping.check(epoch_loss)
+        result = run_epoch_torch(model, optimizer, Xt, Yt, batches, plan.record_grad_norms)
+        losses.append(result.loss)
+        norms.append(result.grad_norms)
+        reason = stopping.check(result.loss)
         if reason is not None:
             history.stop_reason = reason
             if reason == STOP_DIVERGED:
