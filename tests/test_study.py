@@ -19,9 +19,12 @@ import numpy as np
 import pytest
 
 from compare.cli import main
+from compare.records import rel_diff
 from compare.study import cost, task1, task2_init, task3_training, theory
 from compare.study.blocks import num
-from compare.study.pairs import compare_histories, train_many
+from compare.study.config import INIT_SCHEMES, StudyConfig
+from compare.study.pairs import check_batched, compare_histories, train_many, train_separately
+from compare.tolerance import tolerance_for
 from handmade.data import letters
 from handmade.spec import MLPSpec
 from handmade.train import History, TrainPlan
@@ -139,7 +142,7 @@ def test_every_linked_figure_exists_and_is_a_png(en):
 def test_results_summary_is_the_sum_of_the_sections(en):
     res = en["json"]
     sections = res["parity"]["sections"]
-    assert set(sections) == {"task1", "task2", "task3", "theory"}
+    assert set(sections) == {"task1", "task2", "task3", "theory", "batched"}
     assert res["summary"]["checks"] == sum(s["checks"] for s in sections.values()) > 100
     assert res["summary"]["failed"] == 0 and en["code"] == 0
     assert res["summary"]["worst_rel_diff"] == max(s["worst_rel_diff"] for s in sections.values())
@@ -152,11 +155,13 @@ def test_results_summary_is_the_sum_of_the_sections(en):
 
 def test_parity_summary_in_report_matches_json(en):
     s = en["json"]["summary"]
-    assert f"**All {s['checks']} comparisons with torch passed**; worst relative difference " \
-           f"{num(s['worst_rel_diff'])}" in en["md"]
+    batched = en["json"]["parity"]["sections"]["batched"]["checks"]
+    assert f"**All {s['checks']} comparisons passed** ({s['checks'] - batched} handmade against torch, {batched} " \
+           f"batched training against separate runs); worst relative difference {num(s['worst_rel_diff'])}" in en["md"]
     table = table_with(en["md"], "section", "comparisons")
+    assert len(table) - 1 == len(en["json"]["parity"]["sections"])
     for row, (name, sec) in zip(table[1:], en["json"]["parity"]["sections"].items()):
-        assert row[0] == name.replace("task", "task ")
+        assert row[0] == ("batched vs alone" if name == "batched" else name.replace("task", "task "))
         assert int(row[1]) == sec["checks"] and int(row[2]) == sec["failed"]
         assert close(row[3], sec["worst_rel_diff"])
 
@@ -289,6 +294,72 @@ def test_train_many_sides_agree_and_a_perturbed_curve_fails():
     assert not record.passed
     with pytest.raises(ValueError, match="side must be"):
         train_many(specs, X, Y, plan, "jax")
+
+
+def test_task2_trains_in_one_batch_per_side_and_checks_members_alone(en):
+    """Every scheme x seed in one batch; each scheme's first seed and the last member retrained alone."""
+    cfg = StudyConfig.quick_preset(0)
+    b = en["json"]["task2"]["batched"]
+    n = len(INIT_SCHEMES) * cfg.init_seeds
+    assert b["handmade_members"] == n and b["torch_members"] == len(INIT_SCHEMES) * cfg.init_torch_seeds
+    checked = [m["member"] for m in b["members"]]
+    assert checked == [s * cfg.init_seeds for s in range(len(INIT_SCHEMES))] + [n - 1]
+    # every init scheme is among the members retrained alone
+    assert {m["init"] for m in b["members"]} == {init for _, init in INIT_SCHEMES}
+    assert b["checks"] == 2 * len(checked) == en["json"]["parity"]["sections"]["batched"]["checks"]
+    assert b["failed"] == 0 and b["loss_rel_diff"] <= 1e-13 and b["params_rel_diff"] <= 1e-13
+    records = en["json"]["parity"]["records"]["batched"]
+    assert {r["kind"] for r in records} == {"batched"} and len(records) == b["checks"]
+    assert all(r["kind"] != "batched" for name, recs in en["json"]["parity"]["records"].items()
+               if name != "batched" for r in recs)
+    assert (f"{b['members_checked']} of them were trained again alone with `handmade.train`: loss curves differ by "
+            f"at most {num(b['loss_max_abs_diff'])}") in en["md"]
+
+
+def test_train_many_batches_each_shape_once_and_equals_separate_runs(monkeypatch):
+    import handmade.batched
+
+    calls = []
+    real = handmade.batched.train_batched
+
+    def counting(specs, *args):
+        calls.append([s.seed for s in specs])
+        return real(specs, *args)
+
+    monkeypatch.setattr(handmade.batched, "train_batched", counting)
+    X, Y = letters()
+    plan = TrainPlan(lr=0.1, epochs=25)
+    # two shapes interleaved (relu, tanh), different inits: results must come back in the order given
+    specs = [MLPSpec(init="kaiming_normal", seed=1), MLPSpec(activation="tanh", init="xavier_normal", seed=2),
+             MLPSpec(init="zeros", seed=3), MLPSpec(init="standard_normal", seed=4),
+             MLPSpec(activation="tanh", init="orthogonal", seed=5), MLPSpec(activation="sigmoid", seed=6)]
+    together = train_many(specs, X, Y, plan)
+    assert sorted(calls) == [[1, 3, 4], [2, 5]]  # the lone sigmoid net is trained alone, not in a batch
+    alone = train_separately(specs, X, Y, plan)
+    tol = tolerance_for("float64").trajectory
+    for spec, a, b in zip(specs, together, alone):
+        assert a.loss.shape == b.loss.shape == (25,), spec
+        assert rel_diff(a.loss, b.loss) <= tol, spec
+        assert all(rel_diff(a.final_params[k], b.final_params[k]) <= tol for k in b.final_params), spec
+    # the curves differ from one spec to the next, so a mix-up of the order could not pass the loop above
+    assert rel_diff(alone[0].loss, alone[2].loss) > 1e-3 and rel_diff(alone[1].loss, alone[4].loss) > 1e-3
+
+
+def test_check_batched_catches_a_member_that_differs_from_its_separate_run():
+    X, Y = letters()
+    plan = TrainPlan(lr=0.1, epochs=20)
+    specs = [MLPSpec(init="xavier_uniform", seed=s) for s in (7, 8)]
+    (alone,) = train_separately(specs[:1], X, Y, plan)
+    good = train_many(specs, X, Y, plan)
+    drifted = {k: v.copy() for k, v in good[1].final_params.items()}
+    drifted["layers.1.bias"][0] += 1e-7
+    bad = History(loss=good[1].loss, final_params=drifted)
+    records, summary = check_batched("t", specs, [good[0], bad], [0, 1], X, Y, plan)
+    assert [r.passed for r in records] == [True, True, True, False]  # member 1's loss is fine, its params are not
+    assert summary["failed"] == 1 and summary["members_checked"] == 2 and summary["checks"] == 4
+    assert summary["params_max_abs_diff"] >= 1e-7 and summary["members"][0]["params_identical"] \
+        == bool(np.array_equal(alone.final_params["layers.0.weight"], good[0].final_params["layers.0.weight"]))
+    assert all(r.kind == "batched" for r in records)
 
 
 def test_exit_code_is_1_when_a_comparison_fails(monkeypatch, tmp_path, en):

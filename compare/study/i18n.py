@@ -23,21 +23,38 @@ TEXT: dict[str, dict[str, str]] = {
                      "и тех же начальных весов: написанной вручную на NumPy сетью (`handmade`) и эталоном на "
                      "torch.nn (`torch`). Все числа есть в `results.json`.")},
     "parity.title": {"en": "Parity summary", "ru": "Сводка сравнения с torch"},
-    "parity.ok": {"en": ("**All {checks} comparisons with torch passed**; worst relative difference {worst} "
-                         "(in: {where}). Tolerances (float64): one step {step}, whole loss curves {trajectory}."),
-                  "ru": ("**Все {checks} сравнений с torch пройдены**; наибольшее относительное расхождение "
-                         "{worst} (где: {where}). Допуски (float64): один шаг {step}, кривые потерь целиком "
-                         "{trajectory}.")},
-    "parity.fail": {"en": ("**{failed} of {checks} comparisons with torch FAILED**; worst relative difference "
-                           "{worst} (in: {where}). Tolerances (float64): one step {step}, whole loss curves "
-                           "{trajectory}."),
-                    "ru": ("**{failed} из {checks} сравнений с torch НЕ пройдены**; наибольшее относительное "
-                           "расхождение {worst} (где: {where}). Допуски (float64): один шаг {step}, кривые "
-                           "потерь целиком {trajectory}.")},
-    "parity.explain": {"en": ("A comparison is one tensor or one whole loss curve: rel = max|a - b| / "
-                              "max(max|a|, max|b|)."),
-                       "ru": ("Одно сравнение - это один тензор или одна кривая потерь целиком: "
-                              "rel = max|a - b| / max(max|a|, max|b|).")},
+    "parity.ok": {"en": ("**All {checks} comparisons passed** ({torch} handmade against torch, {batched} batched "
+                         "training against separate runs); worst relative difference {worst} (in: {where}). "
+                         "Tolerances (float64): one step {step}, whole loss curves {trajectory}."),
+                  "ru": ("**Все {checks} сравнений пройдены** ({torch} handmade с torch, {batched} пакетного "
+                         "обучения с отдельными запусками); наибольшее относительное расхождение {worst} (где: "
+                         "{where}). Допуски (float64): один шаг {step}, кривые потерь целиком {trajectory}.")},
+    "parity.fail": {"en": ("**{failed} of {checks} comparisons FAILED** ({torch} handmade against torch, {batched} "
+                           "batched training against separate runs); worst relative difference {worst} (in: "
+                           "{where}). Tolerances (float64): one step {step}, whole loss curves {trajectory}."),
+                    "ru": ("**{failed} из {checks} сравнений НЕ пройдены** ({torch} handmade с torch, {batched} "
+                           "пакетного обучения с отдельными запусками); наибольшее относительное расхождение "
+                           "{worst} (где: {where}). Допуски (float64): один шаг {step}, кривые потерь целиком "
+                           "{trajectory}.")},
+    "parity.explain": {"en": ("A comparison is one tensor, one whole loss curve, or (batched vs alone) one "
+                              "network's final parameters: rel = max|a - b| / max(max|a|, max|b|)."),
+                       "ru": ("Одно сравнение - это один тензор, одна кривая потерь целиком или (пакетно vs "
+                              "по одной) итоговые параметры одной сети: rel = max|a - b| / max(max|a|, max|b|).")},
+    "parity.batched": {"en": ("Task 2 trains its {members} handmade networks in one batched call "
+                              "(`handmade.batched`: weights stacked as (K, out, in), one batched matmul per layer) "
+                              "and its {torch_members} torch networks likewise (`torch_ref.batched`). To prove that "
+                              "path, {checked} of them were trained again alone with `handmade.train`: loss curves "
+                              "differ by at most {loss_diff} (relative {loss_rel}), final parameters by at most "
+                              "{params_diff} (relative {params_rel}); {identical} of {checked} end with "
+                              "bit-identical parameters."),
+                       "ru": ("Задача 2 обучает свои {members} сетей handmade одним пакетным вызовом "
+                              "(`handmade.batched`: веса сложены в (K, out, in), одно пакетное умножение матриц на "
+                              "слой), а {torch_members} сетей torch - так же (`torch_ref.batched`). Чтобы проверить "
+                              "этот путь, {checked} из них обучены ещё раз по отдельности через `handmade.train`: "
+                              "кривые потерь расходятся не более чем на {loss_diff} (относительно {loss_rel}), "
+                              "итоговые параметры - не более чем на {params_diff} (относительно {params_rel}); "
+                              "у {identical} из {checked} итоговые "
+                              "параметры совпадают побитово.")},
     "col.section": {"en": "section", "ru": "раздел"},
     "col.checks": {"en": "comparisons", "ru": "сравнений"},
     "col.failed": {"en": "failed", "ru": "не пройдено"},
@@ -46,6 +63,7 @@ TEXT: dict[str, dict[str, str]] = {
     "section.task2": {"en": "task 2", "ru": "задача 2"},
     "section.task3": {"en": "task 3", "ru": "задача 3"},
     "section.theory": {"en": "theory", "ru": "теория"},
+    "section.batched": {"en": "batched vs alone", "ru": "пакетно vs по одной"},
     "conclusion": {"en": "Conclusion (computed from this run)", "ru": "Вывод (посчитан по этому запуску)"},
     "repro.title": {"en": "Reproduce", "ru": "Как воспроизвести"},
     "repro.text": {"en": ("Same seed, same `results.json` (apart from the `timings` object): `{command}`. "

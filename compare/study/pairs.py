@@ -1,14 +1,25 @@
 """Training both implementations from the same spec and plan, and comparing the two runs.
 
 ``train_many(specs, X, Y, plan, side)`` is the one place the study trains
-networks. It loops today; a batched trainer (many small nets in one tensor
-program) can replace its body without touching the tasks, because every task
-asks for "K networks, one plan" through it.
+networks. Specs that share a shape (sizes, activations, loss, dtype; init and
+seed may differ) are trained together in one batched call -
+``handmade.batched.train_batched`` or ``torch_ref.batched.train_torch_batched``:
+K networks as stacked weights (K, out, in) and one batched matmul per layer.
+A shape with a single spec runs alone through ``handmade.train`` /
+``torch_ref.train_torch``, so the study's single runs (tasks 1 and 3) keep the
+plain trainers.
 
 A pair run's comparison is the per-epoch loss of the two sides:
 ``abs_diff[k-1] = |L_handmade(k) - L_torch(k)|`` and one record
 ``rel = max_k |L_h(k) - L_t(k)| / max_k max(|L_h(k)|, |L_t(k)|)`` judged by the
 dtype's ``trajectory`` tolerance (``compare.tolerance``).
+
+Batched handmade against batched torch shares one training loop
+(``handmade.batched.train_members``), so a fault in that loop would show on
+both sides alike. :func:`check_batched` closes the gap: it retrains a few
+members alone with ``handmade.train`` and compares loss curve and final
+parameters (records of kind ``batched``, section "batched" of the parity
+summary).
 """
 
 from __future__ import annotations
@@ -25,11 +36,18 @@ from ..records import Record, compare_arrays
 from ..tolerance import tolerance_for
 
 SIDES = ("handmade", "torch")
+BATCHED_KIND = "batched"  # record kind (and parity section) of the batched-vs-separate comparisons
+SHAPE_FIELDS = ("sizes", "activation", "output_activation", "loss", "dtype")  # what batched members must share
 
 
-def train_many(specs: list[MLPSpec], X: np.ndarray, Y: np.ndarray, plan: TrainPlan,
-               side: str = "handmade") -> list[History]:
-    """Train one network per spec (each from ``spec.init_params()``) with one plan; one History each."""
+def shape_of(spec: MLPSpec) -> tuple:
+    """The fields that must be equal for two networks to be trained in one batch."""
+    return tuple(getattr(spec, name) for name in SHAPE_FIELDS)
+
+
+def train_separately(specs: list[MLPSpec], X: np.ndarray, Y: np.ndarray, plan: TrainPlan,
+                     side: str = "handmade") -> list[History]:
+    """One plain run per spec (``handmade.train`` or ``torch_ref.train_torch``), each from ``spec.init_params()``."""
     if side == "handmade":
         return [train(MLP(spec), X, Y, plan) for spec in specs]
     if side == "torch":
@@ -37,6 +55,81 @@ def train_many(specs: list[MLPSpec], X: np.ndarray, Y: np.ndarray, plan: TrainPl
 
         return [train_torch(TorchMLP(spec), X, Y, plan) for spec in specs]
     raise ValueError(f"side must be one of {SIDES}, got {side!r}")
+
+
+def train_many(specs: list[MLPSpec], X: np.ndarray, Y: np.ndarray, plan: TrainPlan,
+               side: str = "handmade") -> list[History]:
+    """Train one network per spec with one plan; one History each, in the order of ``specs``.
+
+    Specs of one shape go through one batched call (each member follows its
+    separate run to float64 rounding: ``tests/test_batched.py``); a shape with
+    one spec runs alone.
+    """
+    if side not in SIDES:
+        raise ValueError(f"side must be one of {SIDES}, got {side!r}")
+    groups: dict[tuple, list[int]] = {}
+    for i, spec in enumerate(specs):
+        groups.setdefault(shape_of(spec), []).append(i)
+    out: list[History | None] = [None] * len(specs)
+    for rows in groups.values():
+        group = [specs[i] for i in rows]
+        if len(group) == 1:
+            histories = train_separately(group, X, Y, plan, side)
+        elif side == "handmade":
+            from handmade.batched import train_batched
+
+            histories = train_batched(group, X, Y, plan)
+        else:
+            from torch_ref.batched import train_torch_batched
+
+            histories = train_torch_batched(group, X, Y, plan)
+        for i, history in zip(rows, histories):
+            out[i] = history
+    return out
+
+
+def flat_params(params: dict) -> np.ndarray:
+    """Every parameter tensor, in key order, as one vector (one record for the whole network)."""
+    return np.concatenate([np.ravel(params[key]) for key in sorted(params)]) if params else np.empty(0)
+
+
+def check_batched(name: str, specs: list[MLPSpec], batched: list[History], members: list[int], X, Y,
+                  plan: TrainPlan) -> tuple[list[Record], dict]:
+    """Retrain ``specs[i]`` for i in ``members`` alone with ``handmade.train``; compare with ``batched[i]``.
+
+    Two records per member, judged by the dtype's ``trajectory`` tolerance: the
+    loss curve and the final parameters (all tensors as one vector; rel =
+    max|p_batched - p_alone| / max|p|). Returns (records, summary for results.json).
+    """
+    records, rows = [], []
+    for i in members:
+        spec = specs[i]
+        (alone,) = train_separately([spec], X, Y, plan, "handmade")
+        tol = tolerance_for(spec.dtype).trajectory
+        label = f"{name}: member {i} ({spec.init}, seed {spec.seed})"
+        note = "batched run (a) against the same network trained alone with handmade.train (b)"
+        loss = compare_arrays(f"{label} loss curve", batched[i].loss, alone.loss, tol, kind=BATCHED_KIND, note=note)
+        params = compare_arrays(f"{label} final parameters", flat_params(batched[i].final_params),
+                                flat_params(alone.final_params), tol, kind=BATCHED_KIND, note=note)
+        records += [loss, params]
+        rows.append({"member": i, "init": spec.init, "seed": spec.seed,
+                     "loss_max_abs_diff": loss.max_abs_diff, "loss_rel_diff": loss.max_rel_diff,
+                     "params_max_abs_diff": params.max_abs_diff, "params_rel_diff": params.max_rel_diff,
+                     "loss_epochs_equal": int(np.sum(loss_abs_diff(batched[i].loss, alone.loss) == 0)),
+                     "epochs": len(alone.loss),
+                     "params_identical": bool(np.array_equal(flat_params(batched[i].final_params),
+                                                             flat_params(alone.final_params)))})
+    summary = {
+        "members_checked": len(rows), "checks": len(records), "failed": sum(not r.passed for r in records),
+        "worst_rel_diff": max((r.max_rel_diff for r in records), default=0.0),
+        "loss_max_abs_diff": max((r["loss_max_abs_diff"] for r in rows), default=0.0),
+        "loss_rel_diff": max((r["loss_rel_diff"] for r in rows), default=0.0),
+        "params_max_abs_diff": max((r["params_max_abs_diff"] for r in rows), default=0.0),
+        "params_rel_diff": max((r["params_rel_diff"] for r in rows), default=0.0),
+        "params_identical": sum(r["params_identical"] for r in rows),
+        "members": rows,
+    }
+    return records, summary
 
 
 def epochs_to(loss: np.ndarray, threshold: float) -> int | None:

@@ -16,6 +16,7 @@ from ..tolerance import tolerance_for
 from . import cost, task1, task2_init, task3_training, theory
 from .blocks import Bullets, Figure, Heading, Para, Table, num
 from .i18n import t
+from .pairs import BATCHED_KIND
 
 SECTIONS = ("task1", "task2", "task3", "theory")
 
@@ -23,15 +24,24 @@ SECTIONS = ("task1", "task2", "task3", "theory")
 def parity_blocks(results: dict, lang: str) -> list:
     summary = results["summary"]
     tol = tolerance_for("float64")
+    sections = results["parity"]["sections"]
+    batched_checks = sections.get(BATCHED_KIND, {}).get("checks", 0)
     values = {"checks": summary["checks"], "failed": summary["failed"], "worst": num(summary["worst_rel_diff"]),
+              "torch": summary["checks"] - batched_checks, "batched": batched_checks,
               "where": results["parity"]["worst_record"], "step": num(tol.step), "trajectory": num(tol.trajectory)}
     rows = [[t(f"section.{name}", lang), num(s["checks"]), num(s["failed"]), num(s["worst_rel_diff"])]
-            for name, s in results["parity"]["sections"].items()]
+            for name, s in sections.items()]
+    b = results["task2"]["batched"]
     return [
         Heading(2, t("parity.title", lang)),
         Para(t("parity.ok" if summary["failed"] == 0 else "parity.fail", lang, **values)),
         Table([t(k, lang) for k in ("col.section", "col.checks", "col.failed", "col.worst_rel")], rows),
         Para(t("parity.explain", lang)),
+        Para(t("parity.batched", lang, members=b["handmade_members"], torch_members=b["torch_members"],
+               checked=b["members_checked"], loss_diff=num(b["loss_max_abs_diff"]),
+               loss_rel=num(b["loss_rel_diff"]),
+               params_diff=num(b["params_max_abs_diff"]), params_rel=num(b["params_rel_diff"]),
+               identical=b["params_identical"])),
     ]
 
 

@@ -19,8 +19,10 @@ from ..records import summarize
 from . import cost, plots, report, task1, task2_init, task3_training, theory
 from .config import INIT_SCHEMES, LEARNING_RATES, TASK3_ACTIVATIONS, StudyConfig
 from .i18n import check_lang
+from .pairs import BATCHED_KIND
 
 N_THEORY_STEPS = 4  # gallery, vanishing, collapse, cost
+N_TASK2_BATCH_STEPS = 3  # handmade batch, torch batch, batched vs separate
 
 
 @dataclass
@@ -36,8 +38,8 @@ class StudyOutput:
 
 
 def total_steps() -> int:
-    return 2 + len(INIT_SCHEMES) + len(LEARNING_RATES) + len(TASK3_ACTIVATIONS) + N_THEORY_STEPS \
-        + len(plots.FILES) + 1
+    return 2 + N_TASK2_BATCH_STEPS + len(INIT_SCHEMES) + len(LEARNING_RATES) + len(TASK3_ACTIVATIONS) \
+        + N_THEORY_STEPS + len(plots.FILES) + 1
 
 
 def versions() -> dict:
@@ -75,7 +77,7 @@ def run_study(cfg: StudyConfig, out_dir, lang: str = "en", command: str = "mlp-p
     torch.set_num_threads(1)
     out_dir = Path(out_dir)
     start = time.perf_counter()
-    section_times, records = {}, {}
+    section_times, records, batched = {}, {}, []
     results = {}
     with Progress(total_steps(), "study", enabled=progress) as bar:
         def tick(note: str = "") -> None:
@@ -84,8 +86,12 @@ def run_study(cfg: StudyConfig, out_dir, lang: str = "en", command: str = "mlp-p
         for name, module in (("task1", task1), ("task2", task2_init), ("task3", task3_training),
                              ("theory", theory)):
             began = time.perf_counter()
-            results[name], records[name] = module.run(cfg, tick)
+            results[name], recs = module.run(cfg, tick)
             section_times[name] = time.perf_counter() - began
+            # Batched-vs-alone records are not comparisons with torch: their own section of the summary.
+            records[name] = [r for r in recs if r.kind != BATCHED_KIND]
+            batched += [r for r in recs if r.kind == BATCHED_KIND]
+        records[BATCHED_KIND] = batched
         began = time.perf_counter()
         results["theory"]["cost"], activation_cost = cost.run(cfg, tick)
         section_times["activation_cost"] = time.perf_counter() - began

@@ -11,6 +11,11 @@ also on the torch side, their loss curves compared epoch by epoch):
   end (rows of [W0 | b0] that differ): 1 means the units never broke symmetry;
 * ||(dW0, db0)||_2 at the start: how hard the first layer is pushed.
 
+Every scheme x seed is trained in one batched call per side (``pairs.train_many``:
+the networks share their shape and differ only in their initial parameters);
+each scheme's first seed and the last member are retrained alone with
+``handmade.train`` to prove the batched path (``pairs.check_batched``).
+
 Per scheme, the per-epoch median and 10%/90% quantiles of the loss curves.
 Criterion for "best", stated in the report: most runs reaching the threshold,
 then fewest median epochs to reach it, then lowest median final loss.
@@ -30,7 +35,7 @@ from handmade.train import TrainPlan
 from .blocks import Figure, Heading, Para, Table, num, pct
 from .config import INIT_SCHEMES
 from .i18n import t
-from .pairs import compare_histories, epochs_to, train_many
+from .pairs import check_batched, compare_histories, epochs_to, train_many
 from .task1 import SPEC
 
 
@@ -62,13 +67,11 @@ def padded(curves: list[np.ndarray], epochs: int) -> np.ndarray:
     return out
 
 
-def run_scheme(name: str, init: str, cfg, X, Y, plan) -> tuple[dict, list]:
-    specs = [SPEC.replace(init=init, seed=cfg.seed + k) for k in range(cfg.init_seeds)]
-    hand = train_many(specs, X, Y, plan, "handmade")
-    ref = train_many(specs[:cfg.init_torch_seeds], X, Y, plan, "torch")
+def run_scheme(name: str, specs: list[MLPSpec], hand: list, ref: list, cfg, X, Y, plan) -> tuple[dict, list]:
+    """One scheme's summary from its trained runs: ``hand`` for every spec, ``ref`` (torch) for the first ones."""
     records, diffs = [], []
     for spec, mine, theirs in zip(specs, hand, ref):
-        record, diff = compare_histories(f"task2 {init} seed {spec.seed} loss curve", mine, theirs, spec.dtype)
+        record, diff = compare_histories(f"task2 {spec.init} seed {spec.seed} loss curve", mine, theirs, spec.dtype)
         records.append(record)
         diffs.append(float(np.nanmax(diff)) if diff.size else 0.0)
     runs = []
@@ -113,19 +116,42 @@ def rank_key(s: dict) -> tuple:
     return (-s["reach_share"], math.inf if epochs is None else epochs, s["median_final_loss"])
 
 
+def batched_check_members(cfg) -> list[int]:
+    """Which members of the handmade stack are retrained alone: each scheme's first seed, and the last member."""
+    firsts = [s * cfg.init_seeds for s in range(len(INIT_SCHEMES))]
+    last = len(INIT_SCHEMES) * cfg.init_seeds - 1
+    return firsts + ([last] if last not in firsts else [])
+
+
 def run(cfg, tick) -> tuple[dict, list]:
+    """Every scheme x seed in one batched run per side (they differ only in their initial parameters)."""
     X, Y = letters()
     plan = TrainPlan(optimizer="sgd", lr=cfg.lr, epochs=cfg.init_epochs)
+    torch_seeds = min(cfg.init_torch_seeds, cfg.init_seeds)
+    by_scheme = [[SPEC.replace(init=init, seed=cfg.seed + k) for k in range(cfg.init_seeds)]
+                 for _, init in INIT_SCHEMES]
+    specs = [spec for group in by_scheme for spec in group]
+    hand = train_many(specs, X, Y, plan, "handmade")
+    tick(f"task 2: {len(specs)} handmade networks (batched)")
+    torch_specs = [spec for group in by_scheme for spec in group[:torch_seeds]]
+    ref = train_many(torch_specs, X, Y, plan, "torch")
+    tick(f"task 2: {len(torch_specs)} torch networks (batched)")
+    batched_records, batched = check_batched("task2 batched vs alone", specs, hand, batched_check_members(cfg),
+                                             X, Y, plan)
+    batched.update(handmade_members=len(specs), torch_members=len(torch_specs))
+    tick("task 2: batched vs separate runs")
     schemes, records = [], []
-    for name, init in INIT_SCHEMES:
-        result, recs = run_scheme(name, init, cfg, X, Y, plan)
+    for s, (name, _) in enumerate(INIT_SCHEMES):
+        n, m = s * cfg.init_seeds, s * torch_seeds
+        result, recs = run_scheme(name, by_scheme[s], hand[n:n + cfg.init_seeds], ref[m:m + torch_seeds], cfg,
+                                  X, Y, plan)
         schemes.append(result)
         records += recs
         tick(f"task 2: {name}")
     order = ranking(schemes)
     return {"plan": plan.to_dict(), "threshold": cfg.threshold, "seeds": cfg.init_seeds,
-            "torch_seeds": min(cfg.init_torch_seeds, cfg.init_seeds),
-            "schemes": schemes, "ranking": order, "best": order[0]}, records
+            "torch_seeds": torch_seeds, "batched": batched,
+            "schemes": schemes, "ranking": order, "best": order[0]}, records + batched_records
 
 
 def loser_reasons(s: dict, best: dict) -> list[tuple[str, dict]]:
