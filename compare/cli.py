@@ -68,11 +68,15 @@ def main(argv=None) -> int:
     except InvalidInput as exc:
         print(f"mlp-parity {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. piped into `head` (an OSError: must come first)
+        return 0
+    except OSError as exc:  # a path the user named cannot be read or written
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"mlp-parity {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"mlp-parity {args.command}: interrupted; no partial output was written", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # e.g. piped into `head`
-        return 0
 
 
 def entry_point() -> None:

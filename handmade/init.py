@@ -52,8 +52,6 @@ def normal(rng, n_out, n_in, std=0.1):
 
 
 def uniform(rng, n_out, n_in, a=-0.1, b=0.1):
-    if not a < b:
-        raise InvalidInput(f"uniform initialiser needs a < b, got a={a:g}, b={b:g}")
     return rng.uniform(a, b, (n_out, n_in)), rng.uniform(a, b, n_out)
 
 
@@ -140,6 +138,11 @@ class Initialiser:
             raise unknown_name("initialiser", name, INITIALISERS)
         self.name = name
         self.params = check_params("initialiser", name, given, INITIALISERS[name].defaults)
+        for key in ("std", "gain"):
+            if key in self.params and self.params[key] <= 0:
+                raise InvalidInput(f"initialiser {name!r}: {key} must be > 0, got {self.params[key]:g}")
+        if name == "uniform" and not self.params["a"] < self.params["b"]:
+            raise InvalidInput(f"uniform initialiser needs a < b, got a={self.params['a']:g}, b={self.params['b']:g}")
 
     @property
     def spec(self) -> str:

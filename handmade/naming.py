@@ -12,6 +12,7 @@ Values are numbers (``float``), or ``true``/``false``.
 
 from __future__ import annotations
 
+import math
 import re
 
 from .errors import InvalidInput
@@ -77,11 +78,20 @@ def split_list(text: str) -> list[str]:
 
 
 def check_params(kind: str, name: str, given: dict, defaults: dict) -> dict:
-    """Merge ``given`` over ``defaults``; refuse keys the entry does not take."""
+    """Merge ``given`` over ``defaults``; refuse keys the entry does not take and values of the wrong kind.
+
+    A parameter whose default is a flag takes ``true``/``false``; every other one takes a finite number.
+    """
     unknown = sorted(set(given) - set(defaults))
     if unknown:
         accepted = ", ".join(defaults) or "none"
         raise InvalidInput(
             f"{kind} {name!r} has no parameter {unknown[0]!r}; its parameters are: {accepted}"
         )
+    for key, value in given.items():
+        if isinstance(defaults[key], bool) != isinstance(value, bool):
+            wanted = "true or false" if isinstance(defaults[key], bool) else "a number"
+            raise InvalidInput(f"{kind} {name!r}: parameter {key} takes {wanted}, got {value!r}")
+        if not isinstance(value, bool) and not math.isfinite(value):
+            raise InvalidInput(f"{kind} {name!r}: parameter {key} must be finite, got {value!r}")
     return {**defaults, **given}

@@ -92,6 +92,11 @@ def test_unknown_parameter_is_refused():
         Activation("leaky_relu(slope=0.1)")
 
 
+def test_a_flag_for_a_number_is_refused():
+    with pytest.raises(InvalidInput, match="negative_slope takes a number, got True"):
+        Activation("leaky_relu(negative_slope=true)")
+
+
 def test_spec_round_trip_is_canonical():
     assert Activation("leaky_relu(negative_slope=0.01)").spec == "leaky_relu"
     assert Activation("leaky_relu( negative_slope = 0.2 )").spec == "leaky_relu(negative_slope=0.2)"

@@ -36,11 +36,22 @@ def test_grads_exits_1_when_a_gradient_is_wrong(monkeypatch, tmp_path):
     assert json.loads(out.read_text())["summary"]["failed"] > 0
 
 
+def test_huge_weights_overflow_without_warnings(tmp_path):
+    # Both sides overflow to inf/NaN; the records say so (identical non-finite values pass) and numpy
+    # stays silent (warnings are errors in this suite).
+    code = main(["grads", "--activations", "tanh", "--losses", "mse", "--inits", "normal(std=1e300)",
+                 "--dtype", "float64"])
+    assert code in (0, 1)
+
+
 @pytest.mark.parametrize("argv, message", [
     (["grads", "--activations", "rleu"], "did you mean 'relu'"),
     (["grads", "--dtype", "float16"], "choose float64, float32 or both"),
     (["grads", "--losses", ""], "expected a comma-separated list"),
     (["grads", "--bogus"], "unrecognized arguments"),
+    (["grads", "--inits", "normal(std=-1)"], "std must be > 0"),
+    (["grads", "--json", "tests"], "'tests' is a directory"),
+    (["grads", "--json", "/proc/1/x.json"], "is not a writable directory"),
 ])
 def test_bad_arguments_one_line_exit_2(argv, message):
     proc = subprocess.run([sys.executable, "-m", "compare", *argv], capture_output=True, text=True)

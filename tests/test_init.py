@@ -103,3 +103,9 @@ def test_bad_initialiser_input():
         Initialiser("uniform(a=1, b=0)")(np.random.default_rng(0), 2, 2)
     with pytest.raises(InvalidInput, match="is not a number"):
         Initialiser("normal(std=abc)")
+    with pytest.raises(InvalidInput, match="std must be > 0"):
+        Initialiser("normal(std=-1)")
+    with pytest.raises(InvalidInput, match="parameter fan_out takes true or false, got 2"):
+        Initialiser("kaiming_normal(fan_out=2)")
+    with pytest.raises(InvalidInput, match="parameter value must be finite"):
+        Initialiser("constant(value=inf)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+from pathlib import Path
 
 from handmade.errors import InvalidInput
 from handmade.naming import split_list
@@ -73,7 +75,20 @@ def dtypes(text: str) -> list[str]:
     return choices[text]
 
 
+def output_file(text: str) -> str:
+    """A file the tool will write: refuse a directory, or a place no file can be created, before any work."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory; give a file name")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent  # the tool creates missing directories: check the nearest existing one
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {str(parent)!r} is not a writable directory")
+    return text
+
+
 def add_json(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", metavar="PATH",
+    parser.add_argument("--json", metavar="PATH", type=output_file,
                         help="also write every number as JSON (top-level 'summary': checks, failed, "
                              "worst_rel_diff)")
