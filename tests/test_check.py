@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +24,7 @@ import pytest
 from compare.check import CheckConfig, run_check
 from compare.check.report import render
 from compare.check.results import parse_reported_loss
+from compare.check.user_calls import UserCalls, can_limit_time
 from compare.cli import main
 from handmade.model import MLP
 
@@ -200,3 +204,164 @@ def test_same_check_twice_gives_identical_numbers():
     b = run_check(f"{HERE / 'correct.py'}:NeuralNetwork", CheckConfig(dtypes=("float32",)))
     assert [c.rel for c in a.checks] == [c.rel for c in b.checks]
     assert np.isfinite(a.summary()["worst_rel_diff"])
+
+
+# -- code that misbehaves: hangs, exits, interrupts, chatters, returns NaN (tests/mutants/misbehaving.py) ------
+
+MISBEHAVING = HERE / "misbehaving.py"
+
+
+def _misbehaving():
+    spec = importlib.util.spec_from_file_location("misbehaving_for_tests", MISBEHAVING)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+FOREVER = _misbehaving().FOREVER  # what an uninterrupted "endless" call takes
+
+
+@pytest.fixture
+def alarm_untouched():
+    """The check leaves SIGALRM as it found it: the same handler, no timer running."""
+    before = signal.getsignal(signal.SIGALRM)
+    yield
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_a_forward_that_never_returns_is_a_timeout_finding(alarm_untouched):
+    start = time.monotonic()
+    report = run_check(f"{MISBEHAVING}:HangingForward", CheckConfig(timeout=0.5))
+    elapsed = time.monotonic() - start
+    # One uninterrupted call takes FOREVER (30 s); every call that reaches the endless loop is cut at 0.5 s
+    # and never repeated, so the whole two-dtype check costs about 1 s of waiting.
+    assert elapsed < FOREVER / 2
+    assert not report.passed
+    first = report.check("forward output").findings[0]
+    assert first.code == "timeout"
+    assert first.message.startswith("forward did not return within 0.5 s (interrupted at misbehaving.py line")
+    again = report.check("forward output", "float32").findings[0]
+    assert again.code == "timeout" and again.message == "forward did not return within 0.5 s; not called again"
+    # The remaining checks still ran: train calls forward itself, so it times out too; 10 epochs are then not tried.
+    assert report.check("one training step").codes() == ["timeout"]
+    run = report.check("training run (10 epochs)").findings[0]
+    assert run.code == "timeout"
+    assert run.message == "train(X, Y, 10, 0.1) not called: train(X, Y, 1, 0.1) did not return within 0.5 s"
+    interrupted = [f for c in report.checks for f in c.findings if "(interrupted at" in f.message]
+    assert len(interrupted) == 2  # forward and train(1 epoch): each waited for once
+
+
+def test_a_train_that_never_returns_fails_the_cli_and_the_other_checks_pass(tmp_path, capsys, alarm_untouched):
+    out = tmp_path / "hang.json"
+    start = time.monotonic()
+    code = main(["check", f"{MISBEHAVING}:HangingTrain", "--timeout", "0.5", "--dtype", "float64", "--json", str(out)])
+    assert time.monotonic() - start < FOREVER / 2
+    assert code == 1
+    # HangingTrain wraps its loop in `except Exception`: the time limit is not an Exception, so it is not swallowed.
+    printed = capsys.readouterr().out
+    assert "train(X, Y, 1, 0.1) did not return within 0.5 s (interrupted at misbehaving.py line" in printed
+    data = json.loads(out.read_text())
+    failed = {c["name"]: c["findings"][0]["code"] for c in data["checks"] if c["status"] == "FAIL"}
+    assert failed == {"one training step": "timeout", "training run (10 epochs)": "timeout"}
+    assert data["summary"]["checks"] == 9 and data["config"]["timeout"] == 0.5  # forward, 4 gradients ... all ran
+
+
+def test_a_file_that_never_finishes_loading_is_a_timeout_finding(tmp_path, alarm_untouched):
+    path = write(tmp_path, "endless_script", "import time\nend = time.monotonic() + 30\n"
+                                             "while time.monotonic() < end:\n    pass\n")
+    report = run_check(f"{path}:Net", CheckConfig(timeout=0.5))
+    load = report.check("load")
+    assert load.codes() == ["timeout"] and not report.passed
+    assert load.findings[0].message.startswith(f"running {path} did not return within 0.5 s")
+
+
+def test_sys_exit_in_user_code_is_a_finding_not_an_exit(tmp_path, capsys):
+    assert main(["check", f"{MISBEHAVING}:ExitingTrain", "--dtype", "float64"]) == 1
+    out = capsys.readouterr().out
+    assert "train raised SystemExit(3) (at misbehaving.py line" in out and "`sys.exit(3)`" in out
+    assert "9 checks, 2 failed" in out  # forward, gradients, targets and cache were still checked, and passed
+    path = write(tmp_path, "exits_on_import", "import sys\nsys.exit()\n")
+    report = run_check(f"{path}:Net", CheckConfig(dtypes=("float64",)))
+    assert report.check("load").codes() == ["exception"]
+    assert "SystemExit()" in report.check("load").findings[0].message
+
+
+def test_keyboard_interrupt_in_user_code_still_stops_the_tool(capsys, alarm_untouched):
+    assert main(["check", f"{MISBEHAVING}:InterruptedForward", "--timeout", "5"]) == 130
+    assert "interrupted" in capsys.readouterr().err
+
+
+def test_a_class_that_prints_a_lot_still_passes_and_its_printed_loss_is_read():
+    report = run_check(f"{MISBEHAVING}:ChattyTrain", CheckConfig(dtypes=("float64",)))
+    assert report.passed, render(report)
+    reported = report.check("reported loss")
+    assert reported.counted and reported.tolerance == pytest.approx(5e-5 / 0.35, rel=0.1)  # 4 printed decimals
+
+
+def test_nan_gradients_are_findings_and_nothing_is_diagnosed_from_them():
+    report = run_check(f"{MISBEHAVING}:NaNGradients", CheckConfig(dtypes=("float64",)))
+    for name in ("W2", "b2", "W1", "b1"):
+        assert report.check(f"gradient {name}").codes() == ["not_finite"]
+    assert report.check("one training step").codes() == ["not_finite"]
+    names = [c.name for c in report.checks]
+    # NaN is neither equal nor different: no verdict on the targets or the cache, none from finite differences.
+    assert "uses the targets" not in names and "no stale cache" not in names
+    assert "reported loss is differentiated" not in names
+
+
+def test_a_missing_method_is_a_finding_not_a_crash(tmp_path):
+    source = (HERE / "correct.py").read_text().replace("    def backward(", "    def backward_renamed(")
+    report = run_check(f"{write(tmp_path, 'no_backward', source)}:NeuralNetwork", CheckConfig(dtypes=("float64",)))
+    assert report.check("forward output").passed
+    assert "AttributeError" in report.check("backward").findings[0].message
+
+
+def test_a_timed_out_call_is_not_repeated_nor_a_larger_one_of_its_group(alarm_untouched):
+    calls = UserCalls(timeout=0.1)
+    assert calls.call("train 10", time.sleep, FOREVER, group="train", size=10).timed_out
+    assert calls.call("train 1", lambda: "made", group="train", size=1).value == "made"  # smaller: still made
+    bigger = calls.call("train 20", lambda: "made", group="train", size=20)
+    assert bigger.timed_out and bigger.error == "train 20 not called: train 10 did not return within 0.1 s"
+    assert calls.call("forward", lambda: "made").value == "made"  # another group
+
+
+def test_time_limit_gives_back_the_previous_handler_and_timer():
+    def outer_handler(signum, frame):  # pragma: no cover - must not fire during the test
+        raise AssertionError("the outer timer fired early")
+
+    previous = signal.signal(signal.SIGALRM, outer_handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 100.0)
+        outcome = UserCalls(timeout=0.2).call("spin", time.sleep, FOREVER)
+        assert outcome.timed_out and outcome.error == "spin did not return within 0.2 s"
+        assert signal.getsignal(signal.SIGALRM) is outer_handler
+        assert 90.0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 100.0
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_off_the_main_thread_calls_run_without_a_limit():
+    results = []
+
+    def in_a_thread():
+        results.append((can_limit_time(), UserCalls(timeout=0.01).call("sleep", time.sleep, 0.2)))
+
+    thread = threading.Thread(target=in_a_thread)
+    thread.start()
+    thread.join()
+    assert can_limit_time()  # here, in the main thread, it can
+    limited, outcome = results[0]
+    assert not limited and outcome.ok and not outcome.timed_out
+
+
+def test_timeout_option(capsys):
+    from compare.commands import check as check_command
+
+    assert check_command.DEFAULT_TIMEOUT == CheckConfig().timeout
+    with pytest.raises(SystemExit) as usage_error:  # argparse's one-line usage error
+        main(["check", f"{HERE / 'correct.py'}:NeuralNetwork", "--timeout", "-1"])
+    assert usage_error.value.code == 2
+    assert "--timeout" in capsys.readouterr().err
+    assert main(["check", f"{HERE / 'correct.py'}:NeuralNetwork", "--dtype", "float64", "--timeout", "0"]) == 0

@@ -24,21 +24,19 @@ Two interfaces are understood:
       grads = net.backward(Y)                     # dict keyed like params (or an object with .params)
       net.train(X, Y, num_epochs, learning_rate)  # optional; else the checker's SGD drives it
 
-Every call into the user's code goes through :func:`call_user`: exceptions,
-printed output and warnings are captured and become findings; the checker
-never crashes because the code under test does.
+Every call into the user's code goes through :class:`~compare.check.user_calls.UserCalls`:
+exceptions (``sys.exit`` too), calls that exceed the time limit, printed output and
+warnings are captured and become findings; the checker never crashes or hangs because
+the code under test does.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import importlib
 import importlib.util
 import inspect
-import io
 import sys
-import traceback
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,49 +44,11 @@ import numpy as np
 
 from handmade.errors import InvalidInput
 
+from .user_calls import Outcome, UserCalls, UserCodeFailed
+
 # The learning rate passed to a backward(X, Y, output, learning_rate) that updates the weights
 # itself: with 1.0 the update is minus the gradient, so the gradient can be read back from it.
 PROBE_LR = 1.0
-
-
-@dataclass
-class Outcome:
-    """What one call into user code gave: ``value``, or ``error`` (one line), and what it printed."""
-
-    value: object = None
-    error: str | None = None
-    stdout: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-class UserCodeFailed(Exception):
-    """Loading the user's file raised: reported as a finding, not a crash."""
-
-
-def describe_exception(exc: BaseException, source: str | None) -> str:
-    """``ValueError: ... (at your line 42: `d_hidden = d_output @ self.W2`)``: the last frame in the user's file."""
-    text = f"{type(exc).__name__}: {exc}".strip()
-    frames = traceback.extract_tb(exc.__traceback__)
-    mine = [f for f in frames if source and Path(f.filename).resolve() == Path(source).resolve()]
-    if mine:
-        frame = mine[-1]
-        text += f" (at {Path(frame.filename).name} line {frame.lineno}: `{(frame.line or '').strip()}`)"
-    return text
-
-
-def call_user(fn, *args, source: str | None = None, **kwargs) -> Outcome:
-    """Call ``fn``; capture stdout; turn any exception into ``Outcome.error``; silence numpy warnings."""
-    buffer = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(buffer), np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            value = fn(*args, **kwargs)
-    except Exception as exc:  # the user's bug, reported as a finding
-        return Outcome(error=describe_exception(exc, source), stdout=buffer.getvalue())
-    return Outcome(value=value, stdout=buffer.getvalue())
 
 
 @dataclass
@@ -98,11 +58,12 @@ class LoadedClass:
     source: str | None    # the file executed (for tracebacks)
 
 
-def load_target(target: str) -> LoadedClass:
+def load_target(target: str, timeout: float | None = None) -> LoadedClass:
     """Load ``path/to/file.py:ClassName`` (the file is executed) or ``package.module:ClassName``.
 
-    Usage errors (no colon, missing file, no such class) raise ``InvalidInput``;
-    an exception raised by the file itself raises :class:`UserCodeFailed`.
+    Usage errors (no colon, missing file, no such class) raise ``InvalidInput``; an exception
+    raised by the file itself, or running it for longer than ``timeout`` seconds, raises
+    :class:`UserCodeFailed`.
     """
     path_text, sep, name = target.rpartition(":")
     if not sep or not path_text or not name:
@@ -118,10 +79,11 @@ def load_target(target: str) -> LoadedClass:
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module  # dataclasses and pickling look the module up here
         source = str(path)
-        outcome = call_user(spec.loader.exec_module, module, source=source)
+        outcome = UserCalls(source, timeout).call(f"running {path_text}", spec.loader.exec_module, module)
         if not outcome.ok:
             sys.modules.pop(module_name, None)
-            raise UserCodeFailed(f"running {path_text} raised {outcome.error}")
+            raise UserCodeFailed(outcome.error if outcome.timed_out else f"running {path_text} raised {outcome.error}",
+                                 timed_out=outcome.timed_out)
     else:
         try:
             module = importlib.import_module(path_text)
@@ -169,19 +131,38 @@ class Adapter:
 
     interface = "?"
 
-    def __init__(self, loaded: LoadedClass, net: Network):
+    def __init__(self, loaded: LoadedClass, net: Network, calls: UserCalls | None = None):
         self.loaded = loaded
         self.cls = loaded.cls
         self.net = net
+        self.calls = calls if calls is not None else UserCalls(loaded.source)
         self.keys = [f"layers.{l}.{kind}" for l in range(len(net.sizes) - 1) for kind in ("weight", "bias")]
 
-    def call(self, fn, *args, **kwargs) -> Outcome:
-        return call_user(fn, *args, source=self.loaded.source, **kwargs)
+    def call_method(self, inst: Instance, method: str, *args) -> Outcome:
+        """``inst.obj.<method>(*args)``; a missing method is an AttributeError in the outcome, not a crash."""
+        return self.calls.call(method, lambda: getattr(inst.obj, method)(*args))
+
+    def call_train(self, inst: Instance, X, Y, epochs: int, lr: float) -> Outcome:
+        """``inst.obj.train(X, Y, epochs, lr)``; not made if train timed out before with as many epochs or fewer."""
+        return self.calls.call(f"train(X, Y, {epochs}, {lr:g})", lambda: inst.obj.train(X, Y, epochs, lr),
+                               group="train", size=epochs)
 
     def name(self, key: str) -> str:
         return key
 
-    # Subclasses: build, set_params, get_params, forward, backward, train, construction_text.
+    def forward(self, inst: Instance, X: np.ndarray) -> Outcome:
+        return self.call_method(inst, "forward", X)
+
+    def construction_failure(self, outcome: Outcome) -> Outcome | None:
+        """The failure ``build`` reports when the constructor raised or timed out, else None."""
+        if outcome.ok:
+            return None
+        if outcome.timed_out:
+            return outcome
+        return Outcome(error=f"{self.construction_text()} raised {outcome.error}")
+
+    # Subclasses: build (-> Outcome whose value is an Instance), set_params, get_params, backward,
+    # train, construction_text.
 
 
 class LessonAdapter(Adapter):
@@ -189,8 +170,8 @@ class LessonAdapter(Adapter):
 
     interface = "lesson"
 
-    def __init__(self, loaded: LoadedClass, net: Network):
-        super().__init__(loaded, net)
+    def __init__(self, loaded: LoadedClass, net: Network, calls: UserCalls | None = None):
+        super().__init__(loaded, net, calls)
         if len(net.sizes) != 3:
             raise InvalidInput("the lesson interface has exactly one hidden layer (sizes in, hidden, out)")
         self.attrs = {"layers.0.weight": "W1", "layers.0.bias": "b1", "layers.1.weight": "W2", "layers.1.bias": "b2"}
@@ -204,30 +185,31 @@ class LessonAdapter(Adapter):
         n_in, n_hidden, n_out = self.net.sizes
         return f"{self.cls.__name__}({n_in}, {n_hidden}, {n_out})"
 
-    def build(self) -> tuple[Instance | None, str | None]:
+    def build(self) -> Outcome:
         """Construct, then learn the weight and bias layout from the shapes the constructor made."""
         n_in, n_hidden, n_out = self.net.sizes
-        outcome = self.call(self.cls, n_in, n_hidden, n_out)
+        outcome = self.calls.call(self.construction_text(), self.cls, n_in, n_hidden, n_out)
         if not outcome.ok:
-            return None, f"{self.construction_text()} raised {outcome.error}"
+            return self.construction_failure(outcome)
         obj = outcome.value
         missing = [a for a in self.attrs.values() if not hasattr(obj, a)]
         if missing:
-            return None, (f"after {self.construction_text()} the object has no attribute(s) {', '.join(missing)}: "
-                          f"the lesson interface keeps the weights in W1, b1, W2, b2")
+            return Outcome(error=f"after {self.construction_text()} the object has no attribute(s) "
+                                 f"{', '.join(missing)}: the lesson interface keeps the weights in W1, b1, W2, b2")
         w1 = np.shape(obj.W1)
         if w1 == (n_in, n_hidden):
             self.weight_layout = "in_out"
         elif w1 == (n_hidden, n_in):
             self.weight_layout = "out_in"
         else:
-            return None, f"W1 has shape {w1}; expected ({n_in}, {n_hidden}) for a {n_in}-{n_hidden}-{n_out} network"
+            return Outcome(error=f"W1 has shape {w1}; expected ({n_in}, {n_hidden}) for a "
+                                 f"{n_in}-{n_hidden}-{n_out} network")
         b1 = np.shape(obj.b1)
         layouts = {(1, n_hidden): "row", (n_hidden,): "flat", (n_hidden, 1): "column"}
         if b1 not in layouts:
-            return None, f"b1 has shape {b1}; expected (1, {n_hidden}) or ({n_hidden},)"
+            return Outcome(error=f"b1 has shape {b1}; expected (1, {n_hidden}) or ({n_hidden},)")
         self.bias_layout = layouts[b1]
-        return Instance(obj), None
+        return Outcome(value=Instance(obj))
 
     def user_shape(self, key: str) -> tuple[int, ...]:
         """The shape the user's class keeps (and should return the gradient of) ``key`` in."""
@@ -264,18 +246,15 @@ class LessonAdapter(Adapter):
             out[key] = self.to_torch(key, arr)
         return out
 
-    def forward(self, inst: Instance, X: np.ndarray) -> Outcome:
-        return self.call(inst.obj.forward, X)
-
     def backward(self, inst: Instance, X, Y, output) -> Outcome:
         """Call backward(X, Y, output[, learning_rate]); value: dict key -> array as returned (user layout).
 
         If backward changed the weights, they are restored; if it returned nothing but updated
         with a learning rate it was given, the gradient is read back from the update.
         """
-        takes_lr = _takes_learning_rate(inst.obj.backward)
+        takes_lr = _takes_learning_rate(getattr(inst.obj, "backward", None))
         before = self.get_params(inst)
-        outcome = self.call(inst.obj.backward, X, Y, output, *([PROBE_LR] if takes_lr else []))
+        outcome = self.call_method(inst, "backward", X, Y, output, *([PROBE_LR] if takes_lr else []))
         after = self.get_params(inst)
         updated = before is not None and after is not None and any(
             not np.array_equal(before[k], after[k]) for k in before)
@@ -307,7 +286,7 @@ class LessonAdapter(Adapter):
     def train(self, inst: Instance, X, Y, epochs: int, lr: float) -> Outcome:
         if not callable(getattr(inst.obj, "train", None)):
             return Outcome(error="the class has no train(X, Y, num_epochs, learning_rate) method")
-        return self.call(inst.obj.train, X, Y, epochs, lr)
+        return self.call_train(inst, X, Y, epochs, lr)
 
 
 class ProtocolAdapter(Adapter):
@@ -320,18 +299,18 @@ class ProtocolAdapter(Adapter):
         return (f"{self.cls.__name__}(sizes={n.sizes}, activation={n.activation!r}, "
                 f"output_activation={n.output_activation!r}, loss={n.loss!r})")
 
-    def build(self) -> tuple[Instance | None, str | None]:
+    def build(self) -> Outcome:
         n = self.net
         kwargs = {"sizes": n.sizes, "activation": n.activation, "output_activation": n.output_activation,
                   "loss": n.loss}
         if _accepts(self.cls, "dtype"):
             kwargs["dtype"] = n.dtype
-        outcome = self.call(self.cls, **kwargs)
+        outcome = self.calls.call(self.construction_text(), functools.partial(self.cls, **kwargs))
         if not outcome.ok:
-            return None, f"{self.construction_text()} raised {outcome.error}"
+            return self.construction_failure(outcome)
         if not isinstance(getattr(outcome.value, "params", None), dict):
-            return None, "the object has no dict attribute 'params' (torch state_dict keys and shapes)"
-        return Instance(outcome.value), None
+            return Outcome(error="the object has no dict attribute 'params' (torch state_dict keys and shapes)")
+        return Outcome(value=Instance(outcome.value))
 
     def user_shape(self, key: str) -> tuple[int, ...]:
         l = int(key.split(".")[1])
@@ -351,11 +330,8 @@ class ProtocolAdapter(Adapter):
             return None
         return out if all(out[k].shape == self.user_shape(k) for k in self.keys) else None
 
-    def forward(self, inst: Instance, X: np.ndarray) -> Outcome:
-        return self.call(inst.obj.forward, X)
-
     def backward(self, inst: Instance, X, Y, output) -> Outcome:
-        outcome = self.call(inst.obj.backward, Y)
+        outcome = self.call_method(inst, "backward", Y)
         if not outcome.ok:
             return outcome
         grads = outcome.value
@@ -368,14 +344,14 @@ class ProtocolAdapter(Adapter):
     def train(self, inst: Instance, X, Y, epochs: int, lr: float) -> Outcome:
         """The class's own train if it has one; else plain SGD p -= lr * g over its forward/backward."""
         if callable(getattr(inst.obj, "train", None)):
-            return self.call(inst.obj.train, X, Y, epochs, lr)
+            return self.call_train(inst, X, Y, epochs, lr)
         losses = []
         for _ in range(epochs):
             out = self.forward(inst, X)
             if not out.ok:
                 return out
             if callable(getattr(inst.obj, "loss", None)):
-                value = self.call(inst.obj.loss, Y)
+                value = self.call_method(inst, "loss", Y)
                 if value.ok:
                     losses.append(value.value)
             grads = self.backward(inst, X, Y, out.value)
@@ -416,7 +392,8 @@ def _grads_from_dict(returned: dict, attrs: dict[str, str]) -> dict | None:
     return out
 
 
-def make_adapter(interface: str, loaded: LoadedClass, net: Network) -> Adapter:
+def make_adapter(interface: str, loaded: LoadedClass, net: Network, calls: UserCalls | None = None) -> Adapter:
+    """The adapter for ``interface`` ('auto' guesses); ``calls`` makes the calls (shared across dtypes)."""
     if interface == "auto":
         interface = guess_interface(loaded.cls)
-    return {"lesson": LessonAdapter, "protocol": ProtocolAdapter}[interface](loaded, net)
+    return {"lesson": LessonAdapter, "protocol": ProtocolAdapter}[interface](loaded, net, calls)

@@ -315,8 +315,10 @@ def directional_fd(loss_of, params: dict[str, np.ndarray], n_dirs: int = 3, seed
 
 
 def fd_error(grad: np.ndarray, dirs: np.ndarray, numeric: np.ndarray) -> float:
-    """Relative error between ``<grad, V_i>`` and the numeric directional derivatives."""
+    """Relative error between ``<grad, V_i>`` and the numeric directional derivatives (inf if either is not finite)."""
     analytic = np.array([np.vdot(np.asarray(grad, dtype=np.float64), v) for v in dirs])
+    if not (np.all(np.isfinite(analytic)) and np.all(np.isfinite(numeric))):
+        return math.inf  # NaN compares as neither close nor far: never let it pass as a match
     return tensor_rel_error(analytic, numeric)
 
 

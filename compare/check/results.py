@@ -14,8 +14,8 @@ import numpy as np
 from handmade.data import letters, noisy_letters
 
 from ..records import summarize
-from .adapters import Outcome
 from .diagnosis import Finding
+from .user_calls import Outcome
 
 LOSS_ALIASES = {"mse": "mse", "mean": "mse", "sse": "sse", "sum": "sse", "half_sse": "half_sse",
                 "half-sse": "half_sse", "half-sum": "half_sse", "half_sum": "half_sse", "halfsum": "half_sse"}
@@ -31,8 +31,16 @@ def canonical_loss(text: str) -> str:
     return LOSS_ALIASES[key]
 
 
+# Seconds one call into the user's code may take (forward, backward, one train call) before
+# it is a finding: generous for loop-style code (a whole check of one takes ~0.2 s), short
+# enough that an endless loop is reported instead of waited for.
+DEFAULT_TIMEOUT = 20.0
+
+
 @dataclass(frozen=True)
 class CheckConfig:
+    """The settings of one check. ``timeout``: seconds per call into user code (None or 0: no limit)."""
+
     interface: str = "auto"
     hidden: int = 16
     activation: str = "relu"
@@ -42,6 +50,7 @@ class CheckConfig:
     seed: int = 0
     lr: float = 0.1
     epochs: int = 10
+    timeout: float | None = DEFAULT_TIMEOUT
 
     def to_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}

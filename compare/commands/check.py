@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from . import _args
+
+# Also CheckConfig's default (compare.check.results.DEFAULT_TIMEOUT); repeated here because
+# importing compare.check would import torch, and --help must not.
+DEFAULT_TIMEOUT = 20.0
 
 NAME = "check"
 SUMMARY = "test your own NumPy MLP class (FILE.py:CLASS) against torch and say what is wrong"
@@ -14,6 +19,7 @@ examples:
   mlp-parity check student.py:NeuralNetwork --loss half-sum --output-activation relu
   mlp-parity check student.py:NeuralNetwork --activation sigmoid --dtype float64 --json check.json
   mlp-parity check handmade.model:MLP --interface protocol      # this project's own network
+  mlp-parity check slow_loops.py:Net --timeout 120              # allow 2 minutes per call
 
 WARNING: FILE.py is executed (imported) with your permissions, like `python FILE.py`
 would: check only code you trust.
@@ -30,13 +36,19 @@ gradient, a missing or misplaced activation derivative, a wrong leaky slope, a
 bias left out of the forward, finite differences of your own forward (backward
 right, forward differs) and the first wrong layer.
 
+Your code cannot crash or hang the check: an exception, sys.exit(), or a call that
+does not return within --timeout seconds (an endless loop) is a finding on the check
+that made the call ("forward did not return within 20 s"), and the other checks run.
+A call that timed out is not repeated. Ctrl-C still stops the tool (exit code 130).
+
 lesson interface: Cls(input_size, hidden_size, output_size); attributes W1, b1, W2,
 b2 with weights (in, out) and biases (1, n); forward(X) -> output;
 backward(X, Y, output) -> (dW1, db1, dW2, db2); train(X, Y, num_epochs, learning_rate).
 protocol: Cls(sizes=..., activation=..., output_activation=..., loss=...); params dict
 in torch layout; forward(X); backward(Y) -> dict of gradients (see the README).
 
-exit codes: 0 everything matches, 1 a check failed, 2 bad usage (missing file, no such class)
+exit codes: 0 everything matches, 1 a check failed, 2 bad usage (missing file, no such class),
+            130 interrupted (Ctrl-C)
 """
 
 
@@ -49,6 +61,17 @@ def loss_name(text: str) -> str:
         return canonical_loss(text)
     except InvalidInput as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def timeout_seconds(text: str) -> float:
+    """``--timeout``: seconds per call, >= 0 (0: no limit)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number of seconds >= 0 (0: no limit)")
+    return value
 
 
 def configure(parser):
@@ -75,6 +98,10 @@ def configure(parser):
                         help="epochs of the short training run (default: 10)")
     parser.add_argument("--dtype", type=_args.dtypes, default=["float64", "float32"],
                         help="float64, float32 or both (default: both)")
+    parser.add_argument("--timeout", metavar="SECONDS", type=timeout_seconds, default=DEFAULT_TIMEOUT,
+                        help=f"time limit on each call into your code (forward, backward, one train call, "
+                             f"loading the file); a call that exceeds it is a finding (default: "
+                             f"{DEFAULT_TIMEOUT:g}; 0: no limit)")
     _args.add_json(parser)
 
 
@@ -85,7 +112,7 @@ def run(args) -> int:
 
     config = CheckConfig(interface=args.interface, hidden=args.hidden, activation=args.activation,
                          output_activation=args.output_activation, loss=args.loss, dtypes=tuple(args.dtype),
-                         lr=args.lr, epochs=args.epochs)
+                         lr=args.lr, epochs=args.epochs, timeout=args.timeout or None)
     report = run_check(args.target, config)
     print(render(report))
     if args.json:

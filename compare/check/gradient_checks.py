@@ -1,0 +1,258 @@
+"""The forward and gradient checks: forward output, every gradient, uses the targets, no stale cache.
+
+Each check runs on a freshly built object holding the shared initial weights and
+compares with torch's ``torch_step`` on the same batch (see :mod:`.checker` for the
+list of checks). Gradients are walked from the output back, so the first failure is
+the first wrong layer; every failure is diagnosed from the arrays
+(:mod:`.diagnosis`): a constant factor, back-propagating the output, the first wrong
+layer's activation derivative, and finite differences of the user's own forward and
+loss (which tell "backward right, forward differs" from "backward wrong").
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from handmade.activations import Activation
+from handmade.losses import LOSSES
+
+from ..parity import torch_step
+from ..records import compare_arrays, rel_diff
+from . import diagnosis as dx
+from .adapters import Instance, Outcome
+from .diagnosis import Finding
+from .session import CheckSession, call_failed, complete
+
+
+class ForwardAndGradientChecks(CheckSession):
+    """The checks of one class in one dtype that need only forward and backward (no training)."""
+
+    def check_forward(self) -> None:
+        inst = self.fresh()
+        arr, problem = self.as_output(self.adapter.forward(inst, self.data["X"]))
+        if problem:
+            self.add("forward output", "forward", False, findings=[problem])
+            return
+        self.output = arr
+        rec = compare_arrays("output", arr, self.ref["output"], self.tol.step)
+        check = self.add("forward output", "forward", rec.passed, rel=rec.max_rel_diff, tolerance=self.tol.step)
+        if not rec.passed:
+            check.findings += self.forward_findings(inst, arr)
+
+    def forward_findings(self, inst: Instance, arr: np.ndarray) -> list[Finding]:
+        found = []
+        rng = np.random.default_rng(1)
+        for key in self.adapter.keys:  # which parameters the forward ignores
+            moved = {**self.P0, key: self.P0[key] + rng.uniform(0.5, 1.0, self.P0[key].shape).astype(self.dtype)}
+            self.adapter.set_params(inst, moved)
+            again, _ = self.as_output(self.adapter.forward(inst, self.data["X"]))
+            if again is not None and np.array_equal(again, arr):
+                name = self.adapter.name(key)
+                found.append(Finding("param_unused", f"the forward pass does not use {name} "
+                                                     f"(changing {name} leaves the output unchanged)",
+                                     {"param": name}))
+        self.adapter.set_params(inst, self.P0)
+        for code, words, alt in dx.forward_alternatives(self.spec, self.P0, self.data["X"]):
+            if dx.tensor_rel_error(arr, alt) <= self.dtol:
+                found.append(Finding(code, f"the output matches torch's network in which {words}"))
+        alpha = dx.leaky_slope_of_forward(self.spec, self.P0, self.data["X"], arr, self.dtol)
+        if alpha is not None:
+            found.append(Finding("forward_leaky_slope", f"the output matches a leaky ReLU with slope {alpha:.6g} "
+                                                        f"(declared: {self.spec.activation})", {"slope": alpha}))
+        found += dx.value_findings("the output", arr, self.ref["output"], self.n, self.n_out, self.dtol)
+        if not found:
+            found.append(Finding("forward_differs", "the output differs from torch's and matches none of the "
+                                                    "tested variants (a bias left out, another activation)"))
+        return found
+
+    def check_gradients(self) -> None:
+        inst = self.fresh()
+        fwd = self.adapter.forward(inst, self.data["X"])
+        if not fwd.ok:
+            self.add("backward", "gradient", False, findings=[call_failed(fwd, "forward")])
+            return
+        out = self.adapter.backward(inst, self.data["X"], self.data["Y"], fwd.value)
+        for note in inst.notes:
+            self.add("backward updates weights", "note", True, counted=False, findings=[Finding("note", note)])
+        if not out.ok:
+            code = "timeout" if out.timed_out else \
+                "wrong_return" if out.error.startswith("backward returned") else "exception"
+            self.add("backward", "gradient", False, findings=[Finding(code, out.error)])
+            return
+        L = self.spec.n_layers
+        order = [f"layers.{l}.{kind}" for l in range(L - 1, -1, -1) for kind in ("weight", "bias")]
+        grads, checks = {}, {}
+        shapes = {}
+        for key in order:
+            name = self.adapter.name(key)
+            raw = out.value.get(key)
+            ref = self.ref[f"grad {key}"]
+            label = f"gradient {name}"
+            try:
+                arr = np.asarray(raw, dtype=np.float64)
+                if raw is None:
+                    raise TypeError
+            except (TypeError, ValueError):
+                checks[key] = self.add(label, "gradient", False, param=name, findings=[Finding(
+                    "wrong_return", f"d{name} is {type(raw).__name__}, not an array")])
+                grads[key] = None
+                continue
+            shapes[key] = arr.shape
+            status, problem = dx.shape_findings(f"d{name}", arr, self.adapter.user_shape(key), self.n)
+            if status == "ok":
+                g = self.adapter.to_torch(key, arr)
+                rec = compare_arrays(label, g, ref, self.tol.step)
+                check = self.add(label, "gradient", rec.passed, param=name, rel=rec.max_rel_diff,
+                                 tolerance=self.tol.step)
+                if not rec.passed:
+                    check.findings += dx.value_findings(f"d{name}", g, ref, self.n, self.n_out, self.dtol)
+                grads[key], checks[key] = g, check
+                continue
+            candidate = self.torch_layout_gradient(key, arr, status)
+            if candidate is not None:
+                rel = rel_diff(candidate, ref)
+                fixed = "transposed back" if status == "transposed" else "summed over the batch"
+                verdict = "it equals torch's" if rel <= self.tol.step else "it still differs from torch's"
+                problem.message += f"; {fixed}, {verdict} (rel {rel:.2g})"
+                problem.details["rel_after_fix"] = rel
+            checks[key] = self.add(label, "gradient", False, param=name, rel=math.inf, tolerance=self.tol.step,
+                                   findings=[problem])
+            grads[key] = candidate
+        self.note_wrong_order(shapes, checks)
+        self.grads = grads
+        if all(c.passed for c in checks.values()):
+            return
+        self.diagnose_gradients(grads, checks, order)
+
+    def note_wrong_order(self, shapes: dict, checks: dict) -> None:
+        expected = {k: tuple(self.adapter.user_shape(k)) for k in self.adapter.keys}
+        if len(shapes) == len(expected) and any(shapes[k] != expected[k] for k in shapes) and \
+                sorted(shapes.values()) == sorted(expected.values()):
+            names = ", ".join(f"d{self.adapter.name(k)}" for k in self.adapter.keys)
+            got = ", ".join(str(shapes[k]) for k in self.adapter.keys)
+            finding = Finding("wrong_order", f"the gradients come back in another order: shapes {got}, "
+                                             f"expected the order {names}")
+            for key in self.adapter.keys:
+                if shapes[key] != expected[key]:
+                    checks[key].findings.append(finding)
+
+    def diagnose_gradients(self, grads: dict, checks: dict, order: list[str]) -> None:
+        failing = [k for k in order if not checks[k].passed]
+        first = failing[0]
+        usable = all(grads[k] is not None and np.all(np.isfinite(grads[k])) for k in order)
+        L = self.spec.n_layers
+        if usable:
+            user = dx.joint([grads[k] for k in order])
+            truth = dx.joint([self.ref[f"grad {k}"] for k in order])
+            c, residual = dx.fit_factor(user, truth)
+            if residual <= self.dtol and len(failing) == len(order):
+                other = dx.loss_for_factor(c, self.spec.loss, self.n, self.n_out, self.dtol)
+                words = dx.explain_factor(c, self.n, self.n_out, self.dtol)
+                hint = (f"; that is the gradient of {other} ({LOSSES[other].description}): if your class "
+                        f"implements {other}, run with --loss {other}") if other else ""
+                self.overview.append(Finding("factor" if not dx.close(c, -1, self.dtol) else "sign_flipped",
+                                             f"every gradient is {c:.6g} x torch's: {words}{hint}",
+                                             {"factor": c, "suggested_loss": other}))
+            zero_y = torch_step(self.spec, self.P0, self.data["X"], np.zeros_like(self.data["Y"]))
+            c0, residual0 = dx.fit_factor(user, dx.joint([zero_y[f"grad {k}"] for k in order]))
+            if residual0 <= self.dtol:
+                scale = "" if dx.close(c0, 1.0, self.dtol) else f" ({c0:.6g} x torch's gradient with y = 0)"
+                checks[first].findings.append(Finding(
+                    "backprop_output", f"the gradients are those of back-propagating the output s instead of the "
+                                       f"error s - y{scale}: the targets are ignored", {"factor": c0}))
+        # The first wrong layer walking back from the output, and what its gradients match.
+        layer = int(first.split(".")[1])
+        names = (self.adapter.name(f"layers.{layer}.weight"), self.adapter.name(f"layers.{layer}.bias"))
+        later = "" if layer == L - 1 else " (the layers after it match torch)"
+        self.overview.append(Finding("first_wrong_layer", f"walking back from the output, layer {layer + 1} "
+                                     f"({names[0]}, {names[1]}) is the first with a wrong gradient{later}; "
+                                     f"wrong gradients in earlier layers may follow from it",
+                                     {"layer": layer, "param": self.adapter.name(first)}))
+        gw, gb = grads[f"layers.{layer}.weight"], grads[f"layers.{layer}.bias"]
+        if gw is not None and gb is not None and not any(f.code == "backprop_output" for f in checks[first].findings):
+            a_prev = self.data["X"] if layer == 0 else self.ref[f"a[{layer - 1}]"]
+            if layer < L - 1:
+                found = dx.hidden_layer_findings(layer, Activation(self.spec.activation), self.ref, a_prev,
+                                                 gw, gb, names, self.dtol)
+            else:
+                found = dx.output_layer_findings(layer, Activation(self.spec.output_activation), self.ref,
+                                                 a_prev, gw, gb, names, self.dtol)
+            checks[first].findings += found
+        self.finite_difference_findings(grads, checks, failing)
+
+    def finite_difference_findings(self, grads: dict, checks: dict, failing: list[str]) -> None:
+        # Without a usable forward output (it raised, or had the wrong shape) finite differences mean nothing.
+        fd = self.own_loss_fd(self.spec.loss) if self.output is not None else None
+        if fd is None:
+            return
+        dirs, numeric = fd
+        grads64 = self.float64_gradients() or {}
+        forward_ok = any(c.name == "forward output" and c.passed for c in self.checks)
+        for key in failing:
+            g, name = grads64.get(key), self.adapter.name(key)
+            usable = g is not None and np.all(np.isfinite(g))
+            if not usable or rel_diff(grads[key], self.ref[f"grad {key}"]) <= self.tol.step:
+                continue  # unusable (missing, NaN), or only its shape is wrong: finite differences add nothing
+            err = dx.fd_error(g, dirs[key], numeric[key])
+            if not np.any(np.abs(numeric[key]) > 1e-12 * max(1.0, float(np.max(np.abs(self.P0[key]))))):
+                checks[key].findings.append(Finding("param_unused", f"your forward does not depend on {name}, "
+                                                    f"so the true gradient of your loss in {name} is 0"))
+            elif err <= self.tol.finite_diff:
+                checks[key].findings.append(Finding(
+                    "forward_or_loss_differs", f"d{name} matches finite differences of your own forward and the "
+                    f"{self.spec.loss} loss (rel {err:.1e}): the backward is right for your forward; the "
+                    f"difference is in the forward or in the loss", {"fd_rel": err}))
+            else:
+                where = "your forward matches torch's, so " if forward_ok else ""
+                checks[key].findings.append(Finding(
+                    "backward_wrong", f"d{name} matches neither torch's gradient nor finite differences of your "
+                    f"own forward and the {self.spec.loss} loss (rel {err:.2g}): {where}the backward itself is wrong",
+                    {"fd_rel": err}))
+
+    def gradients_after(self, batches: list[np.ndarray], Y: np.ndarray) -> tuple[dict | None, Outcome | None]:
+        """A fresh object's gradients after ``forward`` on each of ``batches`` in turn and ``backward`` on the last.
+
+        Returns the gradients (torch layout; None unless every one is usable) and the last
+        forward's outcome. Used for the checks that call the network in an unusual order or
+        with other targets.
+        """
+        inst = self.fresh()
+        for X in batches:
+            fwd = self.adapter.forward(inst, X)
+            if not fwd.ok:
+                return None, None
+        grads, _ = self.user_gradients(inst, batches[-1], Y, fwd.value)
+        return (grads if complete(grads) else None), fwd
+
+    def check_targets(self) -> None:
+        if not complete(self.grads):
+            return
+        other, _ = self.gradients_after([self.data["X"]], self.data["Y_other"])
+        if other is None:
+            return
+        change = self.joint_rel_diff(other, self.grads)
+        passed = change > self.tol.step
+        check = self.add("uses the targets", "targets", passed)
+        if not passed:
+            check.findings.append(Finding("ignores_targets", "changing the targets Y leaves every gradient unchanged: "
+                                          "backward does not use Y (it back-propagates the output instead of output "
+                                          "minus target, so training drives every output towards 0)"))
+
+    def check_stale_cache(self) -> None:
+        if not complete(self.grads):
+            return
+        grads, fwd = self.gradients_after([self.data["XB"], self.data["X"]], self.data["Y"])
+        if grads is None:
+            return
+        differ = [self.adapter.name(k) for k in self.grads if rel_diff(grads[k], self.grads[k]) > self.tol.step]
+        check = self.add("no stale cache", "cache", not differ)
+        if differ:
+            same_out = np.array_equal(np.asarray(fwd.value, dtype=np.float64), self.output) \
+                if self.output is not None else False
+            what = "" if same_out else " (the forward output itself changed too)"
+            check.findings.append(Finding("stale_cache", f"after forward(B), forward(A), backward(A) the gradients of "
+                                          f"{', '.join(differ)} differ from those after forward(A), backward(A): "
+                                          f"backward reads values cached by an earlier forward call{what}",
+                                          {"params": differ}))

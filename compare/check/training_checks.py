@@ -1,0 +1,154 @@
+"""The training checks and the reported-loss checks: one step, a short run, the loss train reports.
+
+``train(X, Y, 1, lr)`` and ``train(X, Y, epochs, lr)`` on fresh objects are compared
+with torch.optim.SGD from the same weights (a wrong step is diagnosed by
+``dx.update_findings``: sign flipped, wrong size, or only the gradients differ). The loss
+``train`` returns or prints is identified among the usual losses of the user's own output,
+and finite differences of it tell whether backward differentiates that loss.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from handmade.losses import LOSSES
+from handmade.train import TrainPlan
+
+from . import diagnosis as dx
+from .adapters import Instance, Outcome
+from .diagnosis import Finding
+from .results import reported_loss
+from .session import CheckSession, call_failed, complete
+
+
+class TrainingAndLossChecks(CheckSession):
+    """The checks of one class in one dtype that call its ``train``."""
+
+    def train_both(self, epochs: int) -> tuple[Outcome, Instance | None, dict | None, dict]:
+        """``train(X, Y, epochs, lr)`` on a fresh object, and torch.optim.SGD from the same weights.
+
+        Returns the user's outcome, the object, its weights afterwards in torch layout (None if
+        train failed or left them missing or misshapen) and torch's final weights.
+        """
+        from torch_ref.model import TorchMLP
+        from torch_ref.train import train_torch
+
+        X, Y, lr = self.data["X"], self.data["Y"], self.config.lr
+        torch_after = train_torch(TorchMLP(self.spec, self.P0), X, Y, TrainPlan(lr=lr, epochs=epochs)).final_params
+        inst = self.fresh()
+        outcome = self.adapter.train(inst, X, Y, epochs, lr)
+        after = self.adapter.get_params(inst) if outcome.ok else None
+        return outcome, inst, after, torch_after
+
+    @staticmethod
+    def training_failure(outcome: Outcome) -> Finding:
+        """Why a train call left no weights to compare: it raised or timed out, or the weights are unusable."""
+        if not outcome.ok:
+            return call_failed(outcome, "train")
+        return Finding("wrong_shape", "after train the weights are missing or have another shape")
+
+    def check_training(self) -> None:
+        lr = self.config.lr
+        one, inst, after, torch_one = self.train_both(1)
+        step_ok = False
+        if after is None:
+            self.add("one training step", "update", False, findings=[self.training_failure(one)])
+        else:
+            keys = self.adapter.keys
+            rel = self.joint_rel_diff(after, torch_one)
+            step_ok = rel <= self.tol.step
+            check = self.add("one training step", "update", step_ok, rel=rel, tolerance=self.tol.step)
+            if not step_ok:
+                ref_grads = {k: self.ref[f"grad {k}"].astype(np.float64) for k in keys}
+                before = {k: v.astype(np.float64) for k, v in self.P0.items()}
+                names = {k: self.adapter.name(k) for k in keys}
+                check.findings += dx.update_findings(before, after, ref_grads, self.grads, lr, names, self.dtol)
+        self.check_reported_loss(one, inst if one.ok else None)
+        self.check_run(step_ok)
+
+    def check_run(self, step_ok: bool) -> None:
+        epochs = self.config.epochs
+        run, _, after, torch_after = self.train_both(epochs)
+        name = f"training run ({epochs} epochs)"
+        if after is None:
+            self.add(name, "trajectory", False, findings=[self.training_failure(run)])
+            return
+        rel = self.joint_rel_diff(after, torch_after)
+        passed = rel <= self.tol.step * epochs
+        check = self.add(name, "trajectory", passed, rel=rel, tolerance=self.tol.step * epochs)
+        if not passed:
+            if step_ok:
+                check.findings.append(Finding("trajectory_diverges", f"one step matches torch but {epochs} do not: "
+                                              "state carried from one epoch to the next differs (a stale cache, "
+                                              "momentum, a learning-rate schedule?)"))
+            else:
+                check.findings.append(Finding("follows_from_step", "follows from the wrong single step above"))
+
+    def check_reported_loss(self, one: Outcome, inst: Instance | None) -> None:
+        if inst is None or self.output is None:
+            return
+        found = reported_loss(one)
+        if found is None:
+            self.add("reported loss", "loss_report", True, counted=False, findings=[Finding(
+                "no_reported_loss", "train neither returns nor prints a loss: nothing to check")])
+            return
+        value, precision, where = found
+        Y = self.data["Y"]
+        tol = max(self.tol.step, precision / max(abs(value), 1e-300))
+        matches = dx.identify_loss(value, self.output, Y, tol)
+        declared = float(LOSSES[self.spec.loss].f(self.output.astype(np.float64), Y.astype(np.float64)))
+        rel = abs(value - declared) / max(abs(declared), abs(value), 1e-300)
+        passed = self.spec.loss in matches
+        after_update = False
+        if not passed:  # some classes report the loss after the update: accept that, say so
+            later, _ = self.as_output(self.adapter.forward(inst, self.data["X"]))
+            if later is not None and self.spec.loss in dx.identify_loss(value, later, Y, tol):
+                passed, after_update, matches = True, True, [self.spec.loss]
+        check = self.add("reported loss", "loss_report", passed, rel=None if after_update else rel, tolerance=tol,
+                         in_worst=precision == 0)
+        if after_update:
+            check.findings.append(Finding("note", f"the {where} loss is measured after the update"))
+        elif not passed:
+            names = ", ".join(f"{m} = {dx.LOSS_CANDIDATES[m][1]}" for m in matches) or "none of the usual losses"
+            check.findings.append(Finding("reported_loss", f"train's {where} loss at epoch 1 is {value:.8g}; the "
+                                          f"declared {self.spec.loss} of your output is {declared:.8g}. The "
+                                          f"reported value is: {names}", {"value": value, "matches": matches}))
+        self.check_loss_is_differentiated(matches, value, where)
+
+    def check_loss_is_differentiated(self, matches: list[str], value: float, where: str) -> None:
+        if not matches or not complete(self.grads):
+            return
+        name = self.spec.loss if self.spec.loss in matches else matches[0]
+        grads_ok = all(c.passed for c in self.checks if c.kind == "gradient")
+        label = "reported loss is differentiated"
+        if grads_ok and name == self.spec.loss:
+            self.add(label, "loss_consistency", True)
+            return
+        fd = self.own_loss_fd(name)
+        grads64 = self.float64_gradients()
+        if fd is None or not complete(grads64):
+            return
+        dirs, numeric = fd
+        worst = max(dx.fd_error(grads64[k], dirs[k], numeric[k]) for k in grads64)
+        passed = worst <= self.tol.finite_diff
+        text = dx.LOSS_CANDIDATES[name][1] if name in dx.LOSS_CANDIDATES else name
+        if passed:
+            self.add(label, "loss_consistency", True, findings=[Finding(
+                "note", f"backward differentiates the reported loss {name} = {text}")])
+            return
+        # The reported loss is the declared one and the gradients are wrong: say more only when the
+        # gradients are identified as those of another function (else the gradient checks say it all).
+        known = [f for c in self.checks for f in c.findings if f.code == "backprop_output"]
+        known += [f for f in self.overview if f.code == "factor" and f.details.get("suggested_loss")]
+        if name == self.spec.loss and not known:
+            return
+        instead = ""
+        if known and known[0].code == "backprop_output":
+            instead = "; backward differentiates a function of the output alone (the targets are ignored)"
+        elif known:
+            instead = f"; backward differentiates {known[0].details['suggested_loss']}"
+        self.add(label, "loss_consistency", False, tolerance=self.tol.finite_diff, findings=[Finding(
+            "reported_loss_not_differentiated",
+            f"the {where} loss is {name} = {text}, but backward's gradients are not its gradient (finite "
+            f"differences of it along random directions differ by rel {worst:.2g}){instead}: the number that "
+            f"goes down is not the loss being minimised", {"reported": name, "fd_rel": worst})])

@@ -1,0 +1,205 @@
+"""Calling someone else's code: every call into the class under test goes through :class:`UserCalls`.
+
+What the user's code does never crashes or hangs the checker; it becomes an
+:class:`Outcome` that the checks turn into findings:
+
+* an exception (including ``SystemExit`` from ``sys.exit()``) -> ``Outcome.error``, one line
+  naming the last line of the user's file that was running;
+* a call that runs longer than the time limit -> ``Outcome.timed_out`` ("forward did not
+  return within 20 s (interrupted at student.py line 12: ...)"); a call that timed out once
+  is not made again, nor a larger call of the same group (``train`` for 10 epochs after
+  ``train`` for 1 epoch timed out): each fails at once, so a hanging method costs the limit
+  about once per run, not once per check;
+* printed output is captured (the first :data:`KEPT_OUTPUT` characters are kept: the reported
+  loss is read from them) and numpy/Python warnings are silenced.
+
+``KeyboardInterrupt`` is never caught: Ctrl-C still stops the tool (exit code 130).
+
+The time limit is ``signal.setitimer(ITIMER_REAL)`` + ``SIGALRM``: the handler raises
+:class:`CallTimedOut` in the main thread, wherever the user's Python code is. It is only
+possible in the main thread and where ``setitimer`` exists (not on Windows); elsewhere calls
+run without a limit. Limits of the mechanism: a single long C call (one huge matmul) is
+interrupted only when it returns, and user code that catches every exception (a bare
+``except:`` inside its loop) swallows the interruption - only a separate process could stop
+that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import signal
+import threading
+import time
+import traceback
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+# Printed output kept per call: enough for any training printout's first loss lines, bounded so
+# that a class printing in a tight loop does not fill the memory before the time limit stops it.
+KEPT_OUTPUT = 1_000_000
+
+
+@dataclass
+class Outcome:
+    """What one call into user code gave: ``value``, or ``error`` (one line), and what it printed.
+
+    For a call that ran out of time ``timed_out`` is True and ``error`` is a whole sentence
+    ("forward did not return within 20 s ..."); otherwise ``error`` describes the exception.
+    """
+
+    value: object = None
+    error: str | None = None
+    stdout: str = ""
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class UserCodeFailed(Exception):
+    """Loading the user's file raised (or did not finish): reported as a finding, not a crash."""
+
+    def __init__(self, message: str, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
+class CallTimedOut(BaseException):
+    """Raised inside the user's code when its time is up.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``) so that the user's own ``except Exception``
+    does not swallow it.
+    """
+
+
+def _user_frame(exc: BaseException, source: str | None) -> str:
+    """`` (at student.py line 42: `d_hidden = d_output @ self.W2`)``: the last frame in the user's file."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    mine = [f for f in frames if source and Path(f.filename).resolve() == Path(source).resolve()]
+    if not mine:
+        return ""
+    frame = mine[-1]
+    return f" at {Path(frame.filename).name} line {frame.lineno}: `{(frame.line or '').strip()}`"
+
+
+def describe_exception(exc: BaseException, source: str | None) -> str:
+    """``ValueError: ... (at student.py line 42: `d_hidden = d_output @ self.W2`)``; ``SystemExit(3)`` for sys.exit."""
+    if isinstance(exc, SystemExit):
+        text = "SystemExit()" if exc.code is None else f"SystemExit({exc.code!r})"
+    else:
+        text = f"{type(exc).__name__}: {exc}".strip()
+    where = _user_frame(exc, source)
+    return f"{text} ({where.strip()})" if where else text
+
+
+def _raise_timed_out(signum, frame):
+    raise CallTimedOut
+
+
+def can_limit_time() -> bool:
+    """Whether :func:`time_limit` can interrupt here: SIGALRM handlers run only in the main thread."""
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None):
+    """Raise :class:`CallTimedOut` inside the block once it has run ``seconds`` (wall clock).
+
+    ``signal.setitimer(signal.ITIMER_REAL, seconds)`` with a SIGALRM handler that raises. On
+    the way out the timer is stopped and the previous handler restored; a timer someone else
+    had running (a test runner's) is given back what is left of it. ``seconds`` None or 0, off
+    the main thread, or without ``setitimer`` (Windows): no limit at all - the block simply runs.
+    """
+    if not seconds or not can_limit_time():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _raise_timed_out)
+    outer_delay, outer_interval = 0.0, 0.0
+    start = time.monotonic()
+    try:
+        outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+        yield
+    finally:
+        # The timer is one-shot: if it fires during this clean-up it has fired for good, so the
+        # nested finally always restores the handler (the CallTimedOut then reaches the caller).
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+            if outer_delay > 0:
+                left = max(outer_delay - (time.monotonic() - start), 1e-6)
+                signal.setitimer(signal.ITIMER_REAL, left, outer_interval)
+
+
+class KeptOutput(io.TextIOBase):
+    """A stdout replacement that keeps the first ``limit`` characters printed and drops the rest."""
+
+    def __init__(self, limit: int = KEPT_OUTPUT):
+        super().__init__()
+        self.limit, self.kept, self.parts = limit, 0, []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        room = self.limit - self.kept
+        if room > 0:
+            self.parts.append(text[:room])
+            self.kept += min(len(text), room)
+        return len(text)
+
+    def getvalue(self) -> str:
+        return "".join(self.parts)
+
+
+class UserCalls:
+    """Makes every call into one user's code: ``calls.call("forward", net.forward, X) -> Outcome``.
+
+    ``source`` is the user's file (to name the line that raised); ``timeout`` the per-call limit
+    in seconds (None or 0: none). ``what`` names the call in messages. Calls are grouped
+    (``group``, default ``what``) and sized (``size``, e.g. the number of epochs): once a call
+    has timed out, no call of its group at least as large is made again (see the module
+    docstring).
+    """
+
+    def __init__(self, source: str | None = None, timeout: float | None = None):
+        self.source, self.timeout = source, timeout
+        self.hung: dict[str, tuple[float, str, str]] = {}   # group -> (smallest size that timed out, what, message)
+
+    def skipped(self, what: str, group: str, size: float) -> Outcome | None:
+        """The outcome of a call that is not made because it (or a smaller one of its group) timed out."""
+        if group not in self.hung or size < self.hung[group][0]:
+            return None
+        _, first, message = self.hung[group]
+        text = f"{message}; not called again" if first == what else f"{what} not called: {message}"
+        return Outcome(error=text, timed_out=True)
+
+    def call(self, what: str, fn, *args, group: str | None = None, size: float = 0) -> Outcome:
+        """``fn(*args)`` (bind keywords with ``functools.partial``), captured as described above."""
+        group = what if group is None else group
+        skipped = self.skipped(what, group, size)
+        if skipped is not None:
+            return skipped
+        buffer = KeptOutput()
+        try:
+            with contextlib.redirect_stdout(buffer), np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with time_limit(self.timeout):
+                    value = fn(*args)
+        except KeyboardInterrupt:
+            raise  # Ctrl-C (or the user's code raising it) stops the tool: exit 130
+        except CallTimedOut as exc:
+            message = f"{what} did not return within {self.timeout:g} s"
+            if group not in self.hung or size < self.hung[group][0]:
+                self.hung[group] = (size, what, message)
+            where = _user_frame(exc, self.source)
+            return Outcome(error=message + (f" (interrupted{where})" if where else ""), stdout=buffer.getvalue(),
+                           timed_out=True)
+        except BaseException as exc:  # noqa: BLE001 - the user's bug (or sys.exit), reported as a finding
+            return Outcome(error=describe_exception(exc, self.source), stdout=buffer.getvalue())
+        return Outcome(value=value, stdout=buffer.getvalue())
