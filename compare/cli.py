@@ -75,7 +75,8 @@ def main(argv=None) -> int:
         print(f"mlp-parity {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"mlp-parity {args.command}: interrupted; no partial output was written", file=sys.stderr)
+        clear = "\r\033[K" if sys.stderr.isatty() else ""  # a progress bar may be half drawn on this line
+        print(f"{clear}mlp-parity {args.command}: interrupted; no partial output was written", file=sys.stderr)
         return 130
 
 

@@ -23,11 +23,15 @@ LOSS_ALIASES = {"mse": "mse", "mean": "mse", "sse": "sse", "sum": "sse", "half_s
 
 def canonical_loss(text: str) -> str:
     """``mean`` -> mse, ``sum`` -> sse, ``half-sum`` -> half_sse; the registry names pass through."""
+    import difflib
+
     from handmade.errors import InvalidInput
 
     key = text.strip().lower()
     if key not in LOSS_ALIASES:
-        raise InvalidInput(f"unknown loss {text!r}; use mse (mean), sse (sum) or half_sse (half-sum)")
+        close = difflib.get_close_matches(key, LOSS_ALIASES, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InvalidInput(f"unknown loss {text!r}{hint}; use mse (mean), sse (sum) or half_sse (half-sum)")
     return LOSS_ALIASES[key]
 
 

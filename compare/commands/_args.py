@@ -88,6 +88,19 @@ def output_file(text: str) -> str:
     return text
 
 
+def output_dir(text: str) -> str:
+    """A directory the tool will write into (created if missing): refuse a file or an unwritable place."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} exists and is not a directory")
+    nearest = path
+    while not nearest.exists() and nearest != nearest.parent:
+        nearest = nearest.parent
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"cannot write into {text!r}: {str(nearest)!r} is not writable")
+    return text
+
+
 def add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="PATH", type=output_file,
                         help="also write every number as JSON (top-level 'summary': checks, failed, "

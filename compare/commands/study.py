@@ -28,7 +28,9 @@ is outside the tolerance of compare/tolerance.py.
 
 def configure(parser):
     parser.epilog = EXAMPLES
-    parser.add_argument("--out", default="study", metavar="DIR", help="output directory (default: %(default)s)")
+    parser.add_argument("--out", default="study", metavar="DIR", type=_args.output_dir,
+                        help="output directory, created if missing; files the tool did not write are left alone "
+                             "(default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="reduced study: few seeds and epochs (for tests)")
     parser.add_argument("--lang", choices=("en", "ru"), default="en",
                         help="report language (figures always label both); default: %(default)s")
