@@ -6,13 +6,28 @@ optimizers x dtypes; every cell is one :func:`compare.trajectory.compare_trainin
 compared epoch by epoch, re-synchronised where they part). Each cell returns one
 flat row (see ``TrajectoryComparison.summary_row``) plus its wall time.
 
+Batching (the default): cells that share everything but their initial
+parameters - same activation, learning rate, optimizer, dtype, and the same
+batch order (in full batch the seed does not touch the batch order, so every
+seed and initialiser of one (activation, lr, optimizer, dtype) is one group; with
+mini-batches the seed draws the order, so a group holds the initialisers of one
+seed) - form a *group*, trained as K stacked networks on each side
+(``handmade.batched.train_batched`` and ``torch_ref.batched.train_torch_batched``,
+shown equal to K separate runs by tests/test_batched.py). Every member's two
+Histories are then compared exactly as a single cell's
+(``compare.trajectory.compare_histories``), and a member whose runs part is
+re-synchronised as before, by replaying its own separate handmade run
+(``compare.trajectory.settle_parting``). ``batched=False`` (``--no-batch``)
+trains every cell on its own.
+
 The executor is pluggable: ``run_sweep(..., executor=...)`` takes any
 ``concurrent.futures.Executor``; by default a ``ProcessPoolExecutor`` with
 ``jobs`` workers (each limited to one torch thread, since the matrices are tiny
 and two processes on two cores must not fight over threads), or, with
 ``jobs=1``, :class:`InlineExecutor`, which runs each cell in the calling process
 when it is submitted (deterministic, debuggable, monkeypatchable in tests).
-Rows come back in grid order whatever order the cells finish in.
+The unit of work is a group (a single cell when unbatched); rows come back in
+grid order whatever order the groups finish in, and the progress bar counts cells.
 """
 
 from __future__ import annotations
@@ -43,8 +58,14 @@ CSV_COLUMNS = (
     "checked_rel_diff", "worst_rel_diff", "worst_epoch", "first_over", "tolerance", "handmade_diverged_at",
     "torch_diverged_at", "epochs_handmade", "epochs_torch", "final_loss_handmade", "final_loss_torch",
     "param_rel_diff", "param_distance", "growth_factor", "growth", "resync_epochs", "resync_worst_rel_diff",
-    "resync_worst_name", "mismatch_epoch", "mismatch_name", "seconds", "reason",
+    "resync_worst_name", "mismatch_epoch", "mismatch_name", "seconds", "group_size", "reason",
 )
+
+# Largest group trained as one stack; a bigger group is cut into pieces (also cut so that
+# every worker gets work: a single group of 100 seeds on two workers runs as two of 50).
+MAX_GROUP = 64
+# Losses handmade.batched implements (others train cell by cell).
+BATCHED_LOSSES = ("mse", "sse", "half_sse")
 
 
 @dataclass(frozen=True)
@@ -84,6 +105,15 @@ class SweepSetup:
         return TrainPlan(optimizer=cell.optimizer, lr=cell.lr, epochs=self.epochs, batch_size=self.batch_size,
                          seed=cell.seed)
 
+    def group_key(self, cell: Cell) -> tuple:
+        """Cells with equal keys train as one batched group: everything but init and seed, and the batch order.
+
+        The seed stays in the key only with mini-batches, where it draws the
+        batch order; in full batch every epoch is all rows in their given order.
+        """
+        order_seed = cell.seed if self.batch_size is not None else None
+        return cell.activation, cell.lr, cell.optimizer, cell.dtype, order_seed
+
 
 def make_grid(activations=DEFAULT_ACTIVATIONS, lrs=DEFAULT_LRS, inits=DEFAULT_INITS, seeds=(0,),
               optimizers=("sgd",), dtypes=("float64",)) -> list[Cell]:
@@ -109,7 +139,61 @@ def run_cell(cell: Cell, setup: SweepSetup) -> dict:
     comparison = compare_training(setup.spec(cell), setup.X, setup.Y, setup.plan(cell), resync=setup.resync)
     row = comparison.summary_row()
     row["seconds"] = time.perf_counter() - start
+    row["group_size"] = 1
     return row
+
+
+def group_cells(cells: list[Cell], setup: SweepSetup, max_members: int = MAX_GROUP) -> list[list[int]]:
+    """Indices of ``cells`` in batched groups (see ``SweepSetup.group_key``), each at most ``max_members``.
+
+    Groups appear in the order of their first cell, members in grid order; a
+    group too large is cut into near-equal consecutive pieces.
+    """
+    if setup.loss not in BATCHED_LOSSES:
+        return [[i] for i in range(len(cells))]
+    by_key: dict[tuple, list[int]] = {}
+    for i, cell in enumerate(cells):
+        by_key.setdefault(setup.group_key(cell), []).append(i)
+    groups = []
+    for members in by_key.values():
+        pieces = math.ceil(len(members) / max(1, max_members))
+        size = math.ceil(len(members) / pieces)
+        groups.extend(members[i:i + size] for i in range(0, len(members), size))
+    return groups
+
+
+def run_group(cells: list[Cell], setup: SweepSetup) -> list[dict]:
+    """One group: K stacked networks trained once per side, then each member compared as a cell.
+
+    A member's row is what ``run_cell`` gives for it (to the float64 tolerance of
+    batched vs separate training), with ``seconds`` = its share of the batched
+    training plus its own comparison and re-synchronisation.
+    """
+    if len(cells) == 1:
+        return [run_cell(cells[0], setup)]
+    from handmade.batched import BatchedMLP, train_batched
+    from torch_ref.batched import BatchedTorchMLP, train_torch_batched
+
+    from .trajectory import compare_histories, settle_parting
+
+    start = time.perf_counter()
+    specs = [setup.spec(cell) for cell in cells]
+    params = [spec.init_params() for spec in specs]  # stacked as copies: kept pristine for re-synchronisation
+    plan = setup.plan(cells[0])  # the members' plans differ at most in a seed the batch order ignores
+    X, Y = check_data(setup.X, setup.Y, specs[0].sizes, specs[0].dtype)
+    handmade = train_batched(BatchedMLP(specs, params), X, Y, plan)
+    reference = train_torch_batched(BatchedTorchMLP(specs, params), X, Y, plan)
+    share = (time.perf_counter() - start) / len(cells)
+    rows = []
+    for cell, spec, member_params, mine, theirs in zip(cells, specs, params, handmade, reference):
+        begin = time.perf_counter()
+        comparison = settle_parting(compare_histories(spec, setup.plan(cell), mine, theirs), X, Y, member_params,
+                                    setup.resync)
+        row = comparison.summary_row()
+        row["seconds"] = share + time.perf_counter() - begin
+        row["group_size"] = len(cells)
+        rows.append(row)
+    return rows
 
 
 class InlineExecutor(Executor):
@@ -133,10 +217,14 @@ def _one_torch_thread() -> None:
 
 
 def default_executor(jobs: int | None) -> Executor:
-    jobs = jobs or os.cpu_count() or 1
+    jobs = _workers(jobs)
     if jobs == 1:
         return InlineExecutor()
     return ProcessPoolExecutor(max_workers=jobs, initializer=_one_torch_thread)
+
+
+def _workers(jobs: int | None) -> int:
+    return jobs or os.cpu_count() or 1
 
 
 @dataclass
@@ -145,14 +233,17 @@ class SweepResult:
     seconds: float
     jobs: int | None = None
     extra: dict = field(default_factory=dict)
+    batched: bool = False
+    groups: int | None = None
 
     @property
     def summary(self) -> dict:
         return summarize_rows(self.rows)
 
     def to_dict(self) -> dict:
-        return {"summary": {**self.summary, "seconds": self.seconds, "jobs": self.jobs}, "cells": self.rows,
-                **self.extra}
+        return {"summary": {**self.summary, "seconds": self.seconds, "jobs": self.jobs, "batched": self.batched,
+                            "groups": self.groups},
+                "cells": self.rows, **self.extra}
 
 
 def summarize_rows(rows: list[dict]) -> dict:
@@ -178,31 +269,55 @@ def summarize_rows(rows: list[dict]) -> dict:
 
 
 def run_sweep(cells: list[Cell], setup: SweepSetup, jobs: int | None = None, executor: Executor | None = None,
-              progress: bool | None = None) -> SweepResult:
-    """Run every cell; ``executor`` overrides ``jobs`` (and is not shut down here)."""
+              progress: bool | None = None, batched: bool = True) -> SweepResult:
+    """Run every cell, in batched groups unless ``batched=False``; ``executor`` overrides ``jobs``.
+
+    A given ``executor`` is not shut down here. Groups are cut to at most
+    ``ceil(cells / workers)`` members so that no worker stays idle for want of
+    a group (workers: ``jobs``, or the executor's ``_max_workers`` if it has one).
+    """
     validate(cells, setup)
     start = time.perf_counter()
     own = executor is None
     pool = default_executor(jobs) if own else executor
+    if batched:
+        workers = 1 if isinstance(pool, InlineExecutor) else getattr(pool, "_max_workers", None) or _workers(jobs)
+        groups = group_cells(cells, setup, min(MAX_GROUP, math.ceil(len(cells) / workers)))
+    else:
+        groups = [[i] for i in range(len(cells))]
     rows: list[dict | None] = [None] * len(cells)
     try:
         with Progress(len(cells), "sweep", enabled=progress) as bar:
 
-            def collect(index: int, future: Future) -> None:
-                row = rows[index] = future.result()
-                bar.update(note=f"{row['activation']} lr={row['lr']:g} {row['init']}: {row['status']}")
+            def collect(members: list[int], future: Future) -> None:
+                for index, row in zip(members, future.result()):
+                    rows[index] = row
+                last = rows[members[-1]]
+                bar.update(len(members), note=f"{last['activation']} lr={last['lr']:g} {last['optimizer']}: "
+                                              f"{sum(rows[i]['matched'] for i in members)}/{len(members)} match")
+
+            def submit(members: list[int]) -> Future:
+                if batched:
+                    return pool.submit(run_group, [cells[i] for i in members], setup)
+                return pool.submit(_run_cells, [cells[i] for i in members], setup)
 
             if isinstance(pool, InlineExecutor):  # runs at submit: submit one at a time so the bar moves
-                for i, cell in enumerate(cells):
-                    collect(i, pool.submit(run_cell, cell, setup))
+                for members in groups:
+                    collect(members, submit(members))
             else:
-                futures = {pool.submit(run_cell, cell, setup): i for i, cell in enumerate(cells)}
+                futures = {submit(members): members for members in groups}
                 for future in as_completed(futures):
                     collect(futures[future], future)
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
-    return SweepResult(rows=rows, seconds=time.perf_counter() - start, jobs=jobs)
+    return SweepResult(rows=rows, seconds=time.perf_counter() - start, jobs=jobs, batched=batched,
+                       groups=len(groups))
+
+
+def _run_cells(cells: list[Cell], setup: SweepSetup) -> list[dict]:
+    """The unbatched unit of work: each cell on its own (``run_cell``)."""
+    return [run_cell(cell, setup) for cell in cells]
 
 
 def rows_to_csv(rows: list[dict]) -> str:

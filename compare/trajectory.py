@@ -449,19 +449,32 @@ def compare_training(spec: MLPSpec, X, Y, plan: TrainPlan, params: dict | None =
     params = spec.init_params() if params is None else params
     handmade = train(MLP(spec, {k: v.copy() for k, v in params.items()}), X, Y, plan)
     reference = train_torch(TorchMLP(spec, params), X, Y, plan)
-    comparison = compare_histories(spec, plan, handmade, reference)
-    if comparison.status == MISMATCH and resync:
-        start = max(1, comparison.first_over - 1)
-        comparison.resync = resynchronise(spec, X, Y, plan, start, params, end_epoch=len(handmade.loss))
-        fail = comparison.resync.first_failure
-        if fail is None:
-            comparison.status = SENSITIVE
-            comparison.mismatch_epoch = None
-            comparison.reason = (f"{comparison.reason}; every one of {len(comparison.resync.steps)} re-synchronised "
-                                 f"steps agrees (worst {comparison.resync.worst.worst_rel_diff:.1e} <= "
-                                 f"{comparison.resync.tolerance:g}); growth {comparison.growth.label}")
-        else:
-            comparison.mismatch_epoch = fail.epoch
-            comparison.reason = (f"{comparison.reason}; re-synchronised step at epoch {fail.epoch} disagrees: "
-                                 f"{fail.worst_name} rel {fail.worst_rel_diff:.2e} > {comparison.resync.tolerance:g}")
+    return settle_parting(compare_histories(spec, plan, handmade, reference), X, Y, params, resync)
+
+
+def settle_parting(comparison: TrajectoryComparison, X, Y, params: dict, resync: bool = True) -> TrajectoryComparison:
+    """Decide a parted comparison (status MISMATCH) between *sensitive dynamics* and *mismatch*.
+
+    Re-synchronises from the epoch before ``first_over`` (see :func:`resynchronise`),
+    starting the replay from ``params``, the initial parameters both runs started
+    from; other statuses, or ``resync=False``, are returned unchanged. Used by
+    :func:`compare_training` and by the batched sweep (``compare.sweep``), whose
+    runs come from ``train_batched`` but whose replay is one separate run.
+    """
+    if comparison.status != MISMATCH or not resync:
+        return comparison
+    spec, plan = comparison.spec, comparison.plan
+    start = max(1, comparison.first_over - 1)
+    comparison.resync = resynchronise(spec, X, Y, plan, start, params, end_epoch=len(comparison.loss_handmade))
+    fail = comparison.resync.first_failure
+    if fail is None:
+        comparison.status = SENSITIVE
+        comparison.mismatch_epoch = None
+        comparison.reason = (f"{comparison.reason}; every one of {len(comparison.resync.steps)} re-synchronised "
+                             f"steps agrees (worst {comparison.resync.worst.worst_rel_diff:.1e} <= "
+                             f"{comparison.resync.tolerance:g}); growth {comparison.growth.label}")
+    else:
+        comparison.mismatch_epoch = fail.epoch
+        comparison.reason = (f"{comparison.reason}; re-synchronised step at epoch {fail.epoch} disagrees: "
+                             f"{fail.worst_name} rel {fail.worst_rel_diff:.2e} > {comparison.resync.tolerance:g}")
     return comparison

@@ -1,4 +1,4 @@
-"""The grid runner: order, pluggable executors, summary, CSV, and a cell that must fail."""
+"""The grid runner: order, pluggable executors, batched groups, summary, CSV, and a cell that must fail."""
 
 from __future__ import annotations
 
@@ -10,9 +10,21 @@ import numpy as np
 import pytest
 
 import handmade.optim
-from compare.sweep import CSV_COLUMNS, InlineExecutor, SweepSetup, make_grid, rows_to_csv, run_sweep, summarize_rows
+from compare.sweep import (
+    CSV_COLUMNS,
+    InlineExecutor,
+    SweepSetup,
+    group_cells,
+    make_grid,
+    rows_to_csv,
+    run_sweep,
+    summarize_rows,
+)
+from compare.tolerance import tolerance_for
+from compare.trajectory import loss_floor_fraction
 from handmade.data import letters
 from handmade.errors import InvalidInput
+from handmade.model import MLP
 
 X, Y = letters()
 SETUP = SweepSetup(X=X, Y=Y, hidden=(8,), epochs=40)
@@ -40,13 +52,75 @@ def test_serial_and_plugged_executors_give_the_same_rows():
 
 
 def test_process_pool_runs_cells():
-    cells = make_grid(["tanh"], [0.1, 0.5], ["lecun_normal"])
+    cells = make_grid(["tanh"], [0.1, 0.5], ["lecun_normal", "xavier_uniform"])
     result = run_sweep(cells, SweepSetup(X=X, Y=Y, hidden=(4,), epochs=10), jobs=2, progress=False)
-    assert [r["lr"] for r in result.rows] == [0.1, 0.5]
+    assert [(r["lr"], r["init"]) for r in result.rows] == [(c.lr, c.init) for c in cells]
     assert all(r["matched"] for r in result.rows)
+    assert result.groups == 2 and [r["group_size"] for r in result.rows] == [2, 2, 2, 2]
 
 
-def test_a_cell_with_a_broken_step_fails(monkeypatch):
+def test_groups_share_everything_but_init_and_seed():
+    cells = make_grid(["relu", "tanh"], [0.1, 1.0], ["xavier_uniform", "lecun_normal"], [0, 1, 2])
+    groups = group_cells(cells, SETUP)
+    assert len(groups) == 4 and all(len(g) == 6 for g in groups)
+    for members in groups:
+        assert len({(cells[i].activation, cells[i].lr) for i in members}) == 1
+        assert len({(cells[i].init, cells[i].seed) for i in members}) == 6
+    # With mini-batches the seed draws the batch order: one group per seed.
+    minibatch = group_cells(cells, SweepSetup(X=X, Y=Y, batch_size=2))
+    assert len(minibatch) == 12 and all(len({cells[i].seed for i in g}) == 1 for g in minibatch)
+    # A cap cuts a group into near-equal pieces, in grid order.
+    capped = group_cells(cells, SETUP, max_members=4)
+    assert [len(g) for g in capped] == [3, 3] * 4 and capped[0] == [0, 1, 2]
+    # Another loss than those handmade.batched implements: one cell per group.
+    assert len(group_cells(cells, SweepSetup(X=X, Y=Y, loss="bce"))) == len(cells)
+
+
+XAVIER_KAIMING = ["xavier_uniform", "kaiming_normal"]
+
+
+@pytest.mark.parametrize("optimizer, dtype, epochs, activations, lrs, inits, expected", [
+    ("sgd", "float64", 60, ["relu", "sigmoid"], [0.1, 1.0], XAVIER_KAIMING, {"match"}),
+    ("momentum", "float32", 60, ["relu", "tanh"], [0.1, 10.0], XAVIER_KAIMING, {"match", "both diverged"}),
+    ("adam", "float64", 300, ["relu", "tanh"], [0.1], ["xavier_uniform", "lecun_normal"],
+     {"match", "sensitive dynamics"}),  # tanh lecun_normal seed 1 parts at epoch ~173
+])
+def test_batched_sweep_gives_the_unbatched_verdicts(optimizer, dtype, epochs, activations, lrs, inits, expected):
+    """Grouped training changes nothing a cell reports: same status, and every loss within tolerance.
+
+    The grids hold plain matches, members that diverge (momentum at lr 10) and,
+    with Adam at lr 0.1 over 300 epochs, runs that part and are re-synchronised.
+    """
+    setup = SweepSetup(X=X, Y=Y, hidden=(8,), epochs=epochs)
+    cells = make_grid(activations, lrs, inits, [0, 1], [optimizer], [dtype])
+    together = run_sweep(cells, setup, jobs=1, progress=False)
+    apart = run_sweep(cells, setup, jobs=1, progress=False, batched=False)
+    assert together.batched and together.groups == len(cells) // 4 and not apart.batched
+    assert all(r["group_size"] == 4 for r in together.rows) and all(r["group_size"] == 1 for r in apart.rows)
+    tol = tolerance_for(dtype).trajectory
+    statuses = set()
+    for cell, a, b in zip(cells, together.rows, apart.rows):
+        where = (a["activation"], a["lr"], a["init"], a["seed"])
+        assert (a["status"], a["matched"]) == (b["status"], b["matched"]), where
+        assert a["handmade_diverged_at"] == b["handmade_diverged_at"], where
+        assert a["epochs_handmade"] == b["epochs_handmade"] and a["epochs_torch"] == b["epochs_torch"], where
+        if a["status"] == "match":  # every epoch within tolerance, and the last loss as the unbatched run's
+            assert a["worst_rel_diff"] <= tol and b["worst_rel_diff"] <= tol, where
+            # floored like the harness: below phi * L_1 a loss difference counts in units of phi * L_1
+            net = MLP(setup.spec(cell))
+            net.forward(X.astype(dtype))
+            floor = loss_floor_fraction(dtype) * float(net.loss(Y.astype(dtype)))
+            for side in ("final_loss_handmade", "final_loss_torch"):
+                assert abs(a[side] - b[side]) <= tol * max(abs(a[side]), abs(b[side]), floor), where
+        if a["status"] == "sensitive dynamics":  # re-synchronised as before: steps within the one-step tolerance
+            assert a["resync_epochs"] > 0 and a["checked_rel_diff"] <= tolerance_for(dtype).step, where
+        statuses.add(a["status"])
+    assert summarize_rows(together.rows)["failed"] == 0
+    assert statuses == expected
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_a_cell_with_a_broken_step_fails(monkeypatch, batched):
     """Proof that the grid catches a bug: Adam's bias correction 1 - beta1^t replaced by 1 (t >= 2)."""
     original = handmade.optim.Adam._update
 
@@ -61,9 +135,9 @@ def test_a_cell_with_a_broken_step_fails(monkeypatch):
             original(self, p, g, state)
 
     monkeypatch.setattr(handmade.optim.Adam, "_update", update)
-    cells = make_grid(["relu", "tanh"], [0.01], ["xavier_uniform"], optimizers=["adam"])
-    result = run_sweep(cells, SETUP, jobs=1, progress=False)
-    assert result.summary["failed"] == 2
+    cells = make_grid(["relu", "tanh"], [0.01], ["xavier_uniform", "lecun_normal"], optimizers=["adam"])
+    result = run_sweep(cells, SETUP, jobs=1, progress=False, batched=batched)
+    assert result.summary["failed"] == 4 and result.groups == (2 if batched else 4)
     for row in result.rows:
         assert row["status"] == "mismatch" and row["mismatch_epoch"] == 2 and row["first_over"] <= 3
 

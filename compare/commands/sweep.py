@@ -13,6 +13,12 @@ examples:
   mlp-parity sweep --optimizer adam                  # or momentum, nesterov, adamw, "adam(beta1=0.8)"
   mlp-parity sweep --activations relu --lrs 0.1 --inits xavier_uniform --seeds 0,1,2 --batch-size 1
   mlp-parity sweep --data mine.npz --hidden 32,16 --epochs 200 --jobs 1
+  mlp-parity sweep --seeds 0,1,2,3,4 --no-batch       # every cell trained on its own (slower)
+
+Cells that differ only in initialiser and seed (same activation, lr, optimizer,
+dtype, batch order) train as one batched group on each side (K stacked networks,
+handmade.batched / torch_ref.batched); each member is then compared and, where
+needed, re-synchronised exactly like a single cell. --no-batch turns that off.
 
 Each cell trains both sides from the same initial weights on the same batches
 and compares the loss of every epoch:
@@ -66,6 +72,9 @@ def configure(parser):
                                                        "default: the lesson's three letters")
     parser.add_argument("--jobs", type=_args.positive_int, default=None,
                         help="worker processes (default: one per core; 1 runs serially in this process)")
+    parser.add_argument("--no-batch", action="store_true",
+                        help="train every cell on its own instead of batching the cells that differ only in "
+                             "initialiser and seed")
     parser.add_argument("--no-resync", action="store_true",
                         help="do not re-synchronise parted runs (every parted run is then a mismatch)")
     parser.add_argument("--csv", metavar="PATH", help="also write one CSV row per cell")
@@ -89,7 +98,7 @@ def run(args) -> int:
     setup = SweepSetup(X=X, Y=Y, hidden=tuple(args.hidden), epochs=args.epochs, batch_size=args.batch_size,
                        resync=not args.no_resync)
     cells = make_grid(args.activations, args.lrs, args.inits, args.seeds, args.optimizer, args.dtype)
-    result = run_sweep(cells, setup, jobs=args.jobs)
+    result = run_sweep(cells, setup, jobs=args.jobs, batched=not args.no_batch)
     summary = result.summary
     if not args.quiet:
         headers = ["activation", "lr", "init", "seed", "optimizer", "dtype", "status", "worst rel", "first over",
@@ -114,7 +123,8 @@ def run(args) -> int:
           + ", ".join(f"{d} {TOLERANCES[d].trajectory:g}" for d in args.dtype)
           + "; one-step " + ", ".join(f"{d} {TOLERANCES[d].step:g}" for d in args.dtype)
           + f"); worst whole-run difference {summary['worst_trajectory_rel_diff']:.2e}; "
-            f"wall time {result.seconds:.1f} s")
+            f"wall time {result.seconds:.1f} s ("
+          + (f"{result.groups} batched groups" if result.batched else "unbatched") + ")")
     if args.json:
         write_json(args.json, {**result.to_dict(), "setup": {
             "sizes": list(setup.sizes), "loss": setup.loss, "epochs": setup.epochs, "batch_size": setup.batch_size,
