@@ -224,23 +224,38 @@ def train(model: MLP, X, Y, plan: TrainPlan) -> History:
     X, Y = check_data(X, Y, model.spec.sizes, model.dtype)
     plan.check_rows(len(X))
     optimizer = make_optimizer(plan.optimizer, model.params, plan.lr)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        history = run_epochs(
+            plan, len(X),
+            lambda batches: run_epoch(model, optimizer, X, Y, batches, plan.record_grad_norms),
+            lambda: ({k: v.copy() for k, v in model.params.items()}, optimizer.snapshot()),
+        )
+    history.final_params = model.params
+    return history
+
+
+def run_epochs(plan: TrainPlan, n_rows: int, one_epoch, snapshot) -> History:
+    """The epoch loop both implementations share: snapshots, stopping rule, divergence.
+
+    ``one_epoch(batches) -> EpochResult`` trains one epoch on one side;
+    ``snapshot() -> (params, optimizer state)`` copies that side's state. Only
+    the bookkeeping is shared: each side does its own arithmetic.
+    """
     stopping = StoppingRule(plan)
     losses, norms = [], []
-    history = History(loss=np.empty(0), final_params=model.params)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for epoch, batches in enumerate(plan.batch_order(len(X)), start=1):
-            if epoch in plan.snapshot_epochs:
-                history.snapshots[epoch] = {k: v.copy() for k, v in model.params.items()}
-                history.optimizer_snapshots[epoch] = optimizer.snapshot()
-            result = run_epoch(model, optimizer, X, Y, batches, plan.record_grad_norms)
-            losses.append(result.loss)
-            norms.append(result.grad_norms)
-            reason = stopping.check(result.loss)
-            if reason is not None:
-                history.stop_reason = reason
-                if reason == STOP_DIVERGED:
-                    history.diverged_at = epoch
-                break
+    history = History(loss=np.empty(0), final_params={})
+    for epoch, batches in enumerate(plan.batch_order(n_rows), start=1):
+        if epoch in plan.snapshot_epochs:
+            history.snapshots[epoch], history.optimizer_snapshots[epoch] = snapshot()
+        result = one_epoch(batches)
+        losses.append(result.loss)
+        norms.append(result.grad_norms)
+        reason = stopping.check(result.loss)
+        if reason is not None:
+            history.stop_reason = reason
+            if reason == STOP_DIVERGED:
+                history.diverged_at = epoch
+            break
     history.loss = np.array(losses, dtype=np.float64)
     if plan.record_grad_norms:
         history.grad_norms = np.array(norms)

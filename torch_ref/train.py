@@ -9,7 +9,7 @@ import torch
 
 from handmade.optim import OPTIMIZERS, resolve_optimizer
 from handmade.spec import check_data
-from handmade.train import STOP_DIVERGED, EpochResult, History, StoppingRule, TrainPlan
+from handmade.train import EpochResult, History, TrainPlan, run_epochs
 
 from .model import TorchMLP, torch_loss
 
@@ -114,24 +114,10 @@ def train_torch(model: TorchMLP, X, Y, plan: TrainPlan) -> History:
     plan.check_rows(len(X))
     Xt, Yt = model.tensor(X), model.tensor(Y)
     optimizer = make_torch_optimizer(plan.optimizer, model, plan.lr)
-    stopping = StoppingRule(plan)
-    losses, norms = [], []
-    history = History(loss=np.empty(0), final_params={})
-    for epoch, batches in enumerate(plan.batch_order(len(X)), start=1):
-        if epoch in plan.snapshot_epochs:
-            history.snapshots[epoch] = model.numpy_params()
-            history.optimizer_snapshots[epoch] = optimizer_state_numpy(optimizer, model)
-        result = run_epoch_torch(model, optimizer, Xt, Yt, batches, plan.record_grad_norms)
-        losses.append(result.loss)
-        norms.append(result.grad_norms)
-        reason = stopping.check(result.loss)
-        if reason is not None:
-            history.stop_reason = reason
-            if reason == STOP_DIVERGED:
-                history.diverged_at = epoch
-            break
-    history.loss = np.array(losses, dtype=np.float64)
+    history = run_epochs(
+        plan, len(X),
+        lambda batches: run_epoch_torch(model, optimizer, Xt, Yt, batches, plan.record_grad_norms),
+        lambda: (model.numpy_params(), optimizer_state_numpy(optimizer, model)),
+    )
     history.final_params = model.numpy_params()
-    if plan.record_grad_norms:
-        history.grad_norms = np.array(norms)
     return history
