@@ -18,10 +18,14 @@ What is timed, per size and dtype:
 * **GFLOP/s** (medium, large): matmul flops of a step, 2 N sum(in*out) for the
   forward, as much for dW, and again for da except at the input layer (which
   torch skips too), over the median step time, against a plain matmul of the
-  first layer's shape and the same dtype, measured in the same run.
+  first layer's shape, ``X @ W^T`` (N, n_0) x (n_0, n_1), of the same dtype,
+  timed in the same blocks as the steps (taking turns with them).
 * **batched**: K letters networks (seeds 0..K-1) x E epochs with
   ``handmade.batched.train_batched`` and ``torch_ref.batched.train_torch_batched``
-  against K separate runs; the speed-up and the largest difference.
+  against K separate runs; the speed-up and the largest difference. The K
+  separate runs go in a few groups with one batched run between groups, so
+  background load hits both alike: separate = the sum of the groups, batched =
+  the median of its runs.
 
 Ratios are time(handmade) / time(other): below 1, handmade is faster.
 """
@@ -60,6 +64,7 @@ SIZES: dict[str, BenchSize] = {
 GFLOP_SIZES = ("medium", "large")
 LR = 0.01
 BLOCK_SECONDS = 0.02  # one timed block; shorter blocks see more timer and scheduler noise
+BATCHED_GROUPS = 5  # the separate runs of the batched comparison, in this many turns
 
 TARGETS = {  # name -> (what, goal); checked in summarize_bench
     "tiny_vs_torch": "handmade >= 5x faster than torch at tiny (ratio <= 0.2)",
@@ -190,17 +195,26 @@ def time_steps(steps: dict, rounds: int) -> dict:
     return {name: stats_us(s) for name, s in samples.items()}
 
 
-def matmul_gflops(sizes, n_rows: int, dtype: str, rounds: int) -> dict:
-    """GFLOP/s of (N, n_0) @ (n_0, n_1) in NumPy and torch, median over blocks."""
+MATMULS = ("matmul_numpy", "matmul_torch")
+
+
+def matmul_steps(sizes, n_rows: int, dtype: str) -> dict:
+    """The reference: the first layer's product X @ W^T, (N, n_0) x (n_0, n_1), in NumPy and torch.
+
+    W is stored (n_1, n_0) and used through its transpose, as both networks do,
+    so the reference and the step run the same BLAS kernel on the same shapes.
+    """
     import torch
 
     rng = np.random.default_rng(1)
-    a = rng.normal(size=(n_rows, sizes[0])).astype(dtype)
-    b = rng.normal(size=(sizes[0], sizes[1])).astype(dtype)
-    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
-    flops = 2.0 * n_rows * sizes[0] * sizes[1]
-    times = time_steps({"numpy": lambda: a @ b, "torch": lambda: ta @ tb}, rounds)
-    return {name: flops / (t["median_us"] * 1e-6) / 1e9 for name, t in times.items()}
+    X = rng.normal(size=(n_rows, sizes[0])).astype(dtype)
+    W = rng.normal(size=(sizes[1], sizes[0])).astype(dtype)
+    tX, tW = torch.from_numpy(X), torch.from_numpy(W)
+    return {"matmul_numpy": lambda: X @ W.T, "matmul_torch": lambda: tX @ tW.T}
+
+
+def matmul_flops(sizes, n_rows: int) -> float:
+    return 2.0 * n_rows * sizes[0] * sizes[1]
 
 
 # -- whole runs -----------------------------------------------------------------------------------
@@ -236,6 +250,8 @@ def time_runs(spec, X, Y, epochs: int, with_sklearn: bool) -> tuple[dict, list]:
 
 def time_batched(n_networks: int, epochs: int) -> tuple[dict, list]:
     """K letters networks x E epochs: batched vs separate, handmade and torch; the largest differences."""
+    import torch
+
     from handmade.batched import train_batched, train_separately
     from handmade.data import letters
     from handmade.spec import MLPSpec
@@ -245,17 +261,31 @@ def time_batched(n_networks: int, epochs: int) -> tuple[dict, list]:
     X, Y = letters()
     specs = [MLPSpec(sizes=(30, 16, 3), seed=k) for k in range(n_networks)]
     plan = TrainPlan(optimizer="sgd", lr=0.1, epochs=epochs)
-    result, records = {"networks": n_networks, "epochs": epochs}, []
+    groups = np.array_split(np.arange(n_networks), min(BATCHED_GROUPS, n_networks))
+    # Letters networks are tiny: torch's intra-op threads cost more than they save, and on a busy
+    # 2-core machine a parallel region waits for a whole scheduler slice (measured under load 5:
+    # 100 nets x 200 epochs batched 4.9 s with 2 threads, 0.45 s with 1). Both torch timings use
+    # one thread, as the study and the sweep workers do.
+    threads = torch.get_num_threads()
+    result, records = {"networks": n_networks, "epochs": epochs, "torch_threads": 1}, []
     tol = tolerance_for("float64").trajectory
     for side, batched, separate in (("handmade", train_batched, train_separately),
                                     ("torch", train_torch_batched, train_torch_separately)):
-        start = time.perf_counter()
-        together = batched(specs, X, Y, plan)
-        t_batched = time.perf_counter() - start
-        start = time.perf_counter()
-        apart = separate(specs, X, Y, plan)
-        t_separate = time.perf_counter() - start
-        result[side] = {"batched_s": t_batched, "separate_s": t_separate, "speedup": t_separate / t_batched}
+        torch.set_num_threads(1 if side == "torch" else threads)
+        batched_runs, t_separate, apart = [], 0.0, []
+        try:
+            for group in groups:  # take turns: one batched run of all K, then a group of separate runs
+                start = time.perf_counter()
+                together = batched(specs, X, Y, plan)
+                batched_runs.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                apart += separate([specs[k] for k in group], X, Y, plan)
+                t_separate += time.perf_counter() - start
+        finally:
+            torch.set_num_threads(threads)
+        t_batched = statistics.median(batched_runs)
+        result[side] = {"batched_s": t_batched, "batched_runs_s": batched_runs, "separate_s": t_separate,
+                        "speedup": t_separate / t_batched}
         records.append(compare_arrays(f"{side} batched vs separate: loss curves",
                                       np.stack([h.loss for h in together]), np.stack([h.loss for h in apart]),
                                       tol, kind="trajectory"))
@@ -298,14 +328,42 @@ def environment() -> dict:
 
 # -- the whole bench ------------------------------------------------------------------------------
 def run_bench(size_names, dtypes, quick: bool = False, rounds: int | None = None, batched: bool = True,
-              n_networks: int | None = None, batched_epochs: int | None = None, progress: bool = True) -> dict:
-    """Everything the command prints and writes; see ``summarize_bench`` for the summary."""
+              n_networks: int | None = None, batched_epochs: int | None = None, progress: bool = True,
+              threads: int | None = None) -> dict:
+    """Everything the command prints and writes; see ``summarize_bench`` for the summary.
+
+    ``threads``: BLAS and torch intra-op threads for the whole run (default: the libraries' own
+    choice, one per core).
+    """
+    if threads is None:
+        return _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_epochs, progress)
+    import torch
+
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        from handmade.errors import InvalidInput
+
+        raise InvalidInput("--threads needs threadpoolctl (pip install threadpoolctl; "
+                           "scikit-learn, the [bench] extra, brings it)") from None
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with threadpool_limits(limits=threads, user_api="blas"):
+            results = _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_epochs, progress)
+    finally:
+        torch.set_num_threads(before)
+    results["threads"] = threads
+    return results
+
+
+def _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_epochs, progress) -> dict:
     from handmade.spec import MLPSpec
 
     rounds = rounds or (3 if quick else 7)
     with_sklearn = sklearn_available()
     results = {"environment": environment(), "imports": import_times(), "quick": quick, "rounds": rounds,
-               "lr": LR, "sklearn_available": with_sklearn, "sizes": {}, "records": []}
+               "lr": LR, "sklearn_available": with_sklearn, "threads": None, "sizes": {}, "records": []}
     records = []
     total = len(size_names) * len(dtypes) + (1 if batched else 0)
     with Progress(total, "bench", enabled=None if progress else False) as bar:
@@ -318,16 +376,21 @@ def run_bench(size_names, dtypes, quick: bool = False, rounds: int | None = None
                          "torch": torch_step(spec, X, Y)}
                 if with_sklearn:
                     steps["sklearn"] = sklearn_step(spec, X, Y)
-                entry = {"sizes": list(size.sizes), "batch": size.batch, "step": time_steps(steps, rounds)}
+                if name in GFLOP_SIZES:
+                    steps.update(matmul_steps(size.sizes, size.batch, dtype))
+                timed = time_steps(steps, rounds)
+                matmuls = {key: timed.pop(key) for key in MATMULS if key in timed}
+                entry = {"sizes": list(size.sizes), "batch": size.batch, "step": timed}
                 epochs = size.quick_run_epochs if quick else size.run_epochs
                 entry["run"], run_records = time_runs(spec, X, Y, epochs, with_sklearn)
                 records += run_records
                 if name in GFLOP_SIZES:
                     flops = step_flops(size.sizes, size.batch)
-                    peak = matmul_gflops(size.sizes, size.batch, dtype, rounds)
+                    reference = matmul_flops(size.sizes, size.batch)
                     step = entry["step"]
-                    entry["gflops"] = {"step_flops": flops, "matmul_numpy": peak["numpy"],
-                                       "matmul_torch": peak["torch"],
+                    entry["matmul_us"] = matmuls
+                    entry["gflops"] = {"step_flops": flops, "matmul_flops": reference,
+                                       **{key: reference / (t["median_us"] * 1e-6) / 1e9 for key, t in matmuls.items()},
                                        **{impl: flops / (step[impl]["median_us"] * 1e-6) / 1e9
                                           for impl in ("handmade", "torch")}}
                 results["sizes"].setdefault(name, {})[dtype] = entry

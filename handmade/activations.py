@@ -13,7 +13,9 @@ that product; by default as ``da * df(z, a)``, but an entry may give a fused
 version that skips the temporary f'(z) array (ReLU multiplies by the boolean
 mask ``z > 0`` directly; identity returns ``da``). A fused version must give
 the same bits as the default (``da * 1.0`` and ``da * 0.0`` are what the mask
-multiplies by); the tests check it for every entry.
+multiplies by); the tests check it for every entry. Likewise ``act(z, out=buf)``
+writes f(z) into a reused buffer where the entry gives an ``into`` function
+(ReLU), so the training step allocates no fresh (N, out) array per layer.
 
 Conventions (all follow torch autograd, checked by the tests):
 
@@ -68,6 +70,11 @@ def relu(z):
 def relu_grad(z, a):
     # torch: threshold_backward(grad, z, 0) keeps the gradient where z > 0, so f'(0) = 0.
     return (z > 0).astype(z.dtype)
+
+
+def relu_into(z, out):
+    # f(z) written into a buffer the caller reuses (MLP.train_step): no fresh (N, out) array per step.
+    return np.maximum(z, 0, out=out)
 
 
 def relu_chain(da, z, a, out=None):
@@ -144,11 +151,12 @@ class ActivationEntry:
     defaults: dict = field(default_factory=dict)
     smooth: bool = True  # False: a kink at 0, where finite differences are unreliable
     chain: callable = None  # fused (da, z, a, out=None, **params) -> da * df(z, a); None: the default
+    into: callable = None  # (z, out, **params) -> f(z) written into out; None: f(z) returns a new array
 
 
 ACTIVATIONS: dict[str, ActivationEntry] = {
     "identity": ActivationEntry(identity, identity_grad, chain=identity_chain),
-    "relu": ActivationEntry(relu, relu_grad, smooth=False, chain=relu_chain),
+    "relu": ActivationEntry(relu, relu_grad, smooth=False, chain=relu_chain, into=relu_into),
     "leaky_relu": ActivationEntry(leaky_relu, leaky_relu_grad, {"negative_slope": 0.01}, smooth=False),
     "sigmoid": ActivationEntry(sigmoid, sigmoid_grad),
     "tanh": ActivationEntry(tanh, tanh_grad),
@@ -177,7 +185,7 @@ class Activation:
         self.name = name
         self.params = check_params("activation", name, given, entry.defaults)
         self.smooth = entry.smooth
-        self._f, self._df, self._chain = entry.f, entry.df, entry.chain
+        self._f, self._df, self._chain, self._into = entry.f, entry.df, entry.chain, entry.into
 
     @property
     def spec(self) -> str:
@@ -186,8 +194,12 @@ class Activation:
         changed = {k: v for k, v in self.params.items() if entry.defaults.get(k) != v}
         return format_named(self.name, changed)
 
-    def __call__(self, z: np.ndarray) -> np.ndarray:
-        return self._f(z, **self.params)
+    def __call__(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """f(z). ``out``: a buffer to write into where the entry can (ReLU); otherwise a new
+        array is returned - always use the return value."""
+        if out is None or self._into is None:
+            return self._f(z, **self.params)
+        return self._into(z, out, **self.params)
 
     def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return self._df(z, a, **self.params)

@@ -2,23 +2,42 @@
 
 Member k = 0..K-1 has its own parameters (its own seed or initialiser); they are
 stacked along a leading axis, W_l (K, out, in) and b_l (K, out), under the same
-keys as one network's parameters. With the data X (N, n_0) shared by all members:
+keys as one network's parameters. Member k computes what ``handmade.model``
+computes, written in two textbook forms that make K networks cheap:
+
+* **the bias as a weight**: each layer's parameters live in one block
+  theta_l = [W_l | b_l] (K, out, in+1), the bias being the weight of a constant
+  input 1, so that z = [a | 1] theta^T and dtheta = dz^T [a | 1] hold W and b
+  together (``params`` are views into the blocks);
+* **transposed activations** a^T (K, n, N), so that every layer is "stacked
+  weights @ stacked activations" with contiguous operands:
 
     forward                                   backward (per member, as handmade.model)
-    z_l = a_{l-1} @ W_l^T + b_l[:, None]      dz_l     = da_l * f_l'(z_l)          (K, N, out)
-    a_l = f_l(z_l)         (K, N, out)        dW_l     = dz_l^T @ a_{l-1}          (K, out, in)
-                                              db_l     = sum over rows of dz_l     (K, out)
-                                              da_{l-1} = dz_l @ W_l                (K, N, in)
+    z_l^T = W_l @ a_{l-1}^T + b_l             dz_l^T     = da_l^T * f_l'(z_l^T)       (K, out, N)
+    a_l^T = f_l(z_l^T)     (K, out, N)        dtheta_l   = dz_l^T @ [a_{l-1} | 1]     (K, out, in+1)
+                                              da_{l-1}^T = W_l^T @ dz_l^T             (K, in, N)
 
-``np.matmul`` broadcasts over the leading K axis (a_{-1} = X has none). No
-operation mixes two members - everything is element-wise or a matmul within one
-member - so a member whose loss turns NaN cannot poison the others. The
-optimizers of ``handmade.optim`` are element-wise too, so they run unchanged on
-the stacked dict; a member that stops (diverged, target reached, patience) is
-dropped from the stack, its History complete, and the others go on.
+The first layer's input X is the same for every member, so its K matmuls are
+one: the K blocks stacked row-wise are one (K*out, n_0+1) matrix (a reshape, no
+copy), ``theta_all @ [X | 1]^T`` (K*out, N) holds every member's z_0^T with its
+bias, and ``dz_0^T (K*out, N) @ [X | 1]`` every member's [dW_0 | db_0] - one
+BLAS call each instead of K small ones and two bias passes. The optimizers of
+``handmade.optim`` are element-wise, so they update the blocks (one array per
+layer) exactly as they would update W and b apart. For tiny networks (the
+letters: 30-16-3, N = 3) the time then goes to those two calls, the optimizer's
+passes over theta_0 and a fixed number of NumPy calls per step, whatever K is;
+gradient buffers are reused from step to step because a fresh W-sized array
+per step costs hundreds of page faults when K is large.
+
+No operation mixes two members - everything is element-wise or a matmul within
+one member (the stacked first layer multiplies each row of theta_all by X
+alone) - so a member whose loss turns NaN cannot poison the others. A member
+that stops (diverged, target reached, patience) is dropped from the stack, its
+History complete, and the others go on.
 
 ``train_batched(specs, X, Y, plan)`` returns one ``History`` per member, equal
-(to the float64 tolerance) to ``handmade.train`` run K times.
+(to the float64 tolerance) to ``handmade.train`` run K times: the sums run in
+another order than in a single network's matmuls, so they differ by rounding.
 """
 
 from __future__ import annotations
@@ -63,12 +82,38 @@ def _shared_spec(specs: Sequence[MLPSpec]) -> MLPSpec:
     return first
 
 
+def _with_ones(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """[X | 1] (N, n+1) and its transpose [X | 1]^T (n+1, N), both contiguous (BLAS's fast path)."""
+    X1 = np.empty((X.shape[0], X.shape[1] + 1), dtype=X.dtype)
+    X1[:, :-1] = X
+    X1[:, -1] = 1
+    return X1, np.ascontiguousarray(X1.T)
+
+
+def _stacked_with_ones(aT: np.ndarray) -> np.ndarray:
+    """[a | 1] (K, N, n+1), contiguous, from stacked transposed activations a^T (K, n, N)."""
+    K, n, N = aT.shape
+    a1 = np.empty((K, N, n + 1), dtype=aT.dtype)
+    a1[:, :, :-1] = aT.transpose(0, 2, 1)
+    a1[:, :, -1] = 1
+    return a1
+
+
+def split_blocks(blocks: Sequence[np.ndarray], keys: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:
+    """{"layers.l.weight": block[..., :-1], "layers.l.bias": block[..., -1]}: views, any leading axes."""
+    out = {}
+    for (w_key, b_key), block in zip(keys, blocks):
+        out[w_key], out[b_key] = block[..., :-1], block[..., -1]
+    return out
+
+
 class BatchedMLP:
     """K networks of one shape: ``BatchedMLP([MLPSpec(seed=k) for k in range(100)])``.
 
-    ``params[key]`` is the stack of the members' ``params[key]`` (K, ...);
-    ``params_list`` (one dict per member, torch layout) overrides the specs' own
-    initial parameters. Shapes: X (N, n_0) -> s (K, N, n_L).
+    ``blocks[l]`` = [W_l | b_l] (K, out, in+1) for the K members; ``params[key]``
+    is the stack of the members' ``params[key]`` (K, ...), a view into the
+    blocks. ``params_list`` (one dict per member, torch layout) overrides the
+    specs' own initial parameters. Shapes: X (N, n_0) -> s (K, N, n_L).
     """
 
     def __init__(self, specs: Sequence[MLPSpec] | MLPSpec, params_list: Sequence[dict] | None = None):
@@ -76,68 +121,98 @@ class BatchedMLP:
         self.spec = _shared_spec(self.specs)
         self.dtype = np.dtype(self.spec.dtype)
         if params_list is None:
-            params_list = [spec.init_params() for spec in self.specs]
+            members = [spec.init_params() for spec in self.specs]  # of the right shapes and dtype, as in MLP
         elif len(params_list) != len(self.specs):
             raise InvalidInput(f"got {len(params_list)} parameter dicts for {len(self.specs)} specs")
-        members = [check_params(p, self.spec.sizes, self.dtype) for p in params_list]
-        self.params = {key: np.stack([m[key] for m in members]) for key in members[0]}
+        else:
+            members = [check_params(p, self.spec.sizes, self.dtype) for p in params_list]
         n = self.spec.n_layers
         self.activations = [Activation(self.spec.activation)] * (n - 1) + [Activation(self.spec.output_activation)]
         self._keys = [(f"layers.{l}.weight", f"layers.{l}.bias") for l in range(n)]
+        self.block_keys = [f"layers.{l}" for l in range(n)]  # the blocks' names (the optimizer's keys)
+        self.blocks = [np.concatenate([np.stack([m[w_key] for m in members]),
+                                       np.stack([m[b_key] for m in members])[..., None]], axis=2)
+                       for w_key, b_key in self._keys]
         self._cache = None
+        self._grad_blocks = None
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        """W_l (K, out, in) and b_l (K, out) under one network's keys: views into ``blocks``."""
+        return split_blocks(self.blocks, self._keys)
 
     @property
     def n_members(self) -> int:
-        return len(next(iter(self.params.values())))
+        return len(self.blocks[0])
 
     def member_params(self, k: int) -> dict[str, np.ndarray]:
-        """Member k's parameters as one network's dict (copies)."""
+        """Member k's parameters as one network's dict (contiguous copies)."""
         return {key: p[k].copy() for key, p in self.params.items()}
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        """s (K, N, n_L) for a validated X (N, n_0) shared by all members."""
-        zs, acts = [], []
-        a = X
-        for (w_key, b_key), act in zip(self._keys, self.activations):
-            z = np.matmul(a, self.params[w_key].transpose(0, 2, 1))
-            z += self.params[b_key][:, None, :]
-            a = z if act.name == "identity" else act(z)
-            zs.append(z)
-            acts.append(a)
-        self._cache = (X, zs, acts)
-        return a
+        """s (K, N, n_L) for a validated X (N, n_0) shared by all members (a transposed view of s^T)."""
+        return self._forward(*_with_ones(X)).transpose(0, 2, 1)
+
+    def _forward(self, X1: np.ndarray, X1T: np.ndarray) -> np.ndarray:
+        """s^T (K, n_L, N) from [X | 1] and its transpose; caches what backward needs."""
+        zsT, actsT = [], []
+        n_rows = len(X1)
+        aT = None
+        for l, (block, act) in enumerate(zip(self.blocks, self.activations)):
+            if l == 0:
+                K, n_out, n_in1 = block.shape
+                zT = (block.reshape(K * n_out, n_in1) @ X1T).reshape(K, n_out, n_rows)
+            else:
+                zT = np.matmul(block[:, :, :-1], aT)
+                zT += block[:, :, -1:]
+            aT = zT if act.name == "identity" else act(zT)
+            zsT.append(zT)
+            actsT.append(aT)
+        self._cache = (X1, zsT, actsT)
+        return aT
 
     def losses_and_grad(self, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per-member loss (K,) and dL_k/ds_k (K, N, n_L), the scales of ``handmade.losses``."""
-        s = self._cache[2][-1]
+        """Per-member loss (K,) and dL_k/ds_k^T (K, n_L, N), the scales of ``handmade.losses``."""
+        sT = self._cache[2][-1]
         value_scale, grad_scale, per_element = _LOSS_SCALES[self.spec.loss]
-        d = s - Y
+        dT = sT - Y.T
         count = Y.size if per_element else 1
-        losses = np.einsum("knj,knj->k", d, d) * self.dtype.type(value_scale / count)
-        d *= self.dtype.type(grad_scale / count)  # the same product as handmade.losses' gradient
-        return losses, d
+        losses = np.einsum("kjn,kjn->k", dT, dT)
+        losses *= value_scale / count
+        dT *= self.dtype.type(grad_scale / count)  # the same product as handmade.losses' gradient
+        return losses, dT
 
-    def backward(self, ds: np.ndarray) -> dict[str, np.ndarray]:
-        """Stacked parameter gradients from dL/ds (K, N, n_L); ``ds`` is overwritten."""
-        X, zs, acts = self._cache
-        grads = {}
-        da = ds
-        for l in range(len(self._keys) - 1, -1, -1):
-            w_key, b_key = self._keys[l]
-            dz = self.activations[l].chain(da, zs[l], acts[l], out=da)
-            a_prev = acts[l - 1] if l > 0 else X
-            grads[w_key] = np.matmul(dz.transpose(0, 2, 1), a_prev)  # dW_l (K, out, in)
-            grads[b_key] = dz.sum(axis=1)                            # db_l (K, out)
-            if l > 0:
-                da = np.matmul(dz, self.params[w_key])                # da_{l-1} (K, N, in)
-        return grads
+    def backward(self, dsT: np.ndarray) -> list[np.ndarray]:
+        """dtheta_l = [dW_l | db_l] (K, out, in+1) per layer from dL/ds^T (K, n_L, N); ``dsT`` is overwritten.
+
+        The gradient blocks are buffers kept from step to step (valid until the next call).
+        """
+        X1, zsT, actsT = self._cache
+        grad_blocks = self._grad_buffers()
+        daT = dsT
+        for l in range(len(self.blocks) - 1, -1, -1):
+            block, grad = self.blocks[l], grad_blocks[l]
+            dzT = self.activations[l].chain(daT, zsT[l], actsT[l], out=daT)    # (K, out, N)
+            if l == 0:
+                # Every member's [dW_0 | db_0] = dz_0^T @ [X | 1] in one call: (K*out, N) @ (N, n_0+1).
+                K, n_out, n_in1 = block.shape
+                np.matmul(dzT.reshape(K * n_out, len(X1)), X1, out=grad.reshape(K * n_out, n_in1))
+            else:
+                np.matmul(dzT, _stacked_with_ones(actsT[l - 1]), out=grad)
+                daT = np.matmul(block[:, :, :-1].transpose(0, 2, 1), dzT)      # da_{l-1}^T (K, in, N)
+        return grad_blocks
+
+    def _grad_buffers(self) -> list[np.ndarray]:
+        """One gradient block per layer, reused while the stack keeps its members."""
+        if self._grad_blocks is None or len(self._grad_blocks[0]) != self.n_members:
+            self._grad_blocks = [np.empty_like(block) for block in self.blocks]
+        return self._grad_blocks
 
     def keep_members(self, keep: np.ndarray, optimizer=None) -> None:
-        """Drop every member whose ``keep`` is False (from the parameters and the optimizer state)."""
-        for key in self.params:
-            self.params[key] = self.params[key][keep]
+        """Drop every member whose ``keep`` is False (from the blocks and the optimizer state)."""
+        self.blocks = [block[keep] for block in self.blocks]
         if optimizer is not None:
-            optimizer.params = self.params
+            optimizer.params = dict(zip(self.block_keys, self.blocks))
             for inner in optimizer.state.values():
                 for name in inner:
                     inner[name] = inner[name][keep]
@@ -161,34 +236,48 @@ class _HandmadeEngine:
     batch); ``update(norms)`` runs backward and the optimizer step, returning
     per-member layer gradient norms (K, L) when asked; ``member_params(row)``
     and ``member_state(row)`` export one member as numpy.
+    The optimizer updates the blocks [W_l | b_l] (keys ``layers.l``).
     """
 
     def __init__(self, model: BatchedMLP, plan: TrainPlan):
         self.model = model
-        self.optimizer = make_optimizer(plan.optimizer, model.params, plan.lr)
+        self.optimizer = make_optimizer(plan.optimizer, dict(zip(model.block_keys, model.blocks)), plan.lr)
         self._ds = None
+        self._inputs = (None, None)  # (xb, [xb | 1] and its transpose): full batch builds them once
 
     def losses(self, xb, yb) -> np.ndarray:
-        self.model.forward(xb)
+        if self._inputs[0] is not xb:
+            self._inputs = (xb, _with_ones(xb))
+        self.model._forward(*self._inputs[1])
         losses, self._ds = self.model.losses_and_grad(yb)
         return losses
 
     def drop(self, keep: np.ndarray) -> None:
         self.model.keep_members(keep, self.optimizer)
-        X, zs, acts = self.model._cache
-        self.model._cache = (X, [z[keep] for z in zs], [a[keep] for a in acts])
+        X1, zs, acts = self.model._cache
+        self.model._cache = (X1, [z[keep] for z in zs], [a[keep] for a in acts])
         self._ds = self._ds[keep]
 
     def update(self, norms: bool):
-        grads = self.model.backward(self._ds)
-        self.optimizer.step(grads)  # reads grads, never changes them: the norms below are pre-update
-        return _layer_norms(grads, self.model.spec.n_layers) if norms else None
+        grad_blocks = self.model.backward(self._ds)
+        # reads the gradients, never changes them: the norms below are pre-update
+        self.optimizer.step(dict(zip(self.model.block_keys, grad_blocks)))
+        if not norms:
+            return None
+        return _layer_norms(split_blocks(grad_blocks, self.model._keys), self.model.spec.n_layers)
 
     def member_params(self, row: int) -> dict[str, np.ndarray]:
         return self.model.member_params(row)
 
     def member_state(self, row: int) -> dict:
-        state = {key: {name: arr[row] for name, arr in inner.items()} for key, inner in self.optimizer.state.items()}
+        """The optimizer state of one member under one network's keys (``momentum_buffer``, ...)."""
+        keys = self.model._keys
+        names = {name for inner in self.optimizer.state.values() for name in inner}
+        state = {key: {} for pair in keys for key in pair}
+        for name in names:
+            blocks = [self.optimizer.state[block_key][name][row] for block_key in self.model.block_keys]
+            for key, arr in split_blocks(blocks, keys).items():
+                state[key][name] = arr
         return {"t": self.optimizer.t, "state": copy_state(state)}
 
 
@@ -241,20 +330,25 @@ def train_members(engine, K: int, n_layers: int, X: np.ndarray, Y: np.ndarray, p
                 for row, k in enumerate(alive):
                     histories[k].snapshots[epoch] = engine.member_params(row)
                     histories[k].optimizer_snapshots[epoch] = engine.member_state(row)
+            # Per epoch a handful of array operations on (K,) vectors, whatever K is: with
+            # tiny networks this loop's own cost is comparable to a batched step's arithmetic.
             loss_sum = np.zeros(len(alive))
-            norm_sum = np.zeros((len(alive), n_layers))
+            norm_sum = np.zeros((len(alive), n_layers)) if epoch_norms is not None else None
             for rows in batches:
                 xb, yb = (X, Y) if len(batches) == 1 else (X[rows], Y[rows])
                 batch_loss = engine.losses(xb, yb)
                 loss_sum += batch_loss
-                bad = np.flatnonzero(~np.isfinite(batch_loss))
-                if len(bad):
+                finite = np.isfinite(batch_loss)
+                if not finite.all():
+                    bad = np.flatnonzero(~finite)
                     # As handmade.train: a non-finite batch loss ends that run before its update.
                     epoch_losses[epoch - 1, alive[bad]] = loss_sum[bad] / len(batches)
                     if epoch_norms is not None:
                         epoch_norms[epoch - 1, alive[bad]] = norm_sum[bad] / len(batches)
                     keep = retire(bad, epoch, [STOP_DIVERGED] * len(bad))
-                    loss_sum, norm_sum = loss_sum[keep], norm_sum[keep]
+                    loss_sum = loss_sum[keep]
+                    if norm_sum is not None:
+                        norm_sum = norm_sum[keep]
                     if not len(alive):
                         break
                 norms = engine.update(epoch_norms is not None)
@@ -267,11 +361,13 @@ def train_members(engine, K: int, n_layers: int, X: np.ndarray, Y: np.ndarray, p
             if epoch_norms is not None:
                 epoch_norms[epoch - 1, alive] = norm_sum / len(batches)
             # Without a target or patience only divergence stops a member: one vectorised test.
-            if checks_every_member or not np.all(np.isfinite(mean_loss)):
+            if checks_every_member or not np.isfinite(mean_loss).all():
                 stops = [(row, reason) for row, k in enumerate(alive)
                          if (reason := rules[k].check(float(mean_loss[row]))) is not None]
                 if stops:
                     retire(np.array([row for row, _ in stops]), epoch, [reason for _, reason in stops])
+                    if not len(alive):
+                        break
         if len(alive):
             retire(np.arange(len(alive)), plan.epochs, [histories[k].stop_reason for k in alive])
 

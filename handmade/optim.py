@@ -56,6 +56,14 @@ class Optimizer:
         self.hyper = hyper
         self.t = 0
         self.state: dict[str, dict[str, np.ndarray]] = {key: {} for key in params}
+        self._scratch: dict[int, np.ndarray] = {}  # per-parameter work space; not optimizer state
+
+    def _scratch_for(self, p: np.ndarray) -> np.ndarray:
+        """A reusable array shaped like ``p``: saves a parameter-sized temporary per step."""
+        buf = self._scratch.get(id(p))
+        if buf is None or buf.shape != p.shape or buf.dtype != p.dtype:
+            buf = self._scratch[id(p)] = np.empty_like(p)
+        return buf
 
     def step(self, grads: dict[str, np.ndarray]) -> None:
         """One update of every parameter, in place; ``grads`` keyed like the parameters."""
@@ -95,7 +103,7 @@ class SGD(Optimizer):
                 buf *= momentum
                 buf += (1 - dampening) * g
             g = g + momentum * buf if nesterov else buf
-        p -= self.lr * g
+        p -= np.multiply(g, self.lr, out=self._scratch_for(p))  # the same bits as p -= lr * g
 
 
 class Adam(Optimizer):

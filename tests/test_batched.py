@@ -78,6 +78,62 @@ def test_a_divergent_member_does_not_poison_the_others():
         assert len(together[k].loss) == 40 and np.all(np.isfinite(together[k].loss))
 
 
+@pytest.mark.parametrize("sizes, activation, output_activation, loss", [
+    ((30, 8, 5, 3), "tanh", "sigmoid", "sse"),           # two hidden layers: the stacked (non-first) path twice
+    ((30, 6, 3), "leaky_relu", "identity", "half_sse"),
+    ((30, 3), "relu", "tanh", "mse"),                     # one layer: only the shared-input path
+])
+def test_batched_equals_separate_for_other_shapes_activations_and_losses(sizes, activation, output_activation, loss):
+    X, Y = letters()
+    specs = [MLPSpec(sizes=sizes, activation=activation, output_activation=output_activation, loss=loss, seed=s)
+             for s in range(3)]
+    plan = TrainPlan(optimizer="adam", lr=0.01, epochs=25)
+    assert_histories_equal(train_batched(specs, X, Y, plan), [train(MLP(spec), X, Y, plan) for spec in specs])
+
+
+def test_batched_float32_follows_separate_runs_to_the_float32_tolerance():
+    X, Y = letters()
+    specs = [spec.replace(dtype="float32") for spec in member_specs(3)]
+    plan = TrainPlan(optimizer="momentum", lr=0.05, epochs=40)
+    together = train_batched(specs, X, Y, plan)
+    assert together[0].final_params["layers.0.weight"].dtype == np.float32
+    assert_histories_equal(together, [train(MLP(spec), X, Y, plan) for spec in specs],
+                           tol=tolerance_for("float32").trajectory)
+
+
+def test_stacked_params_are_the_members_params_and_forward_matches_each_member():
+    X, _ = letters()
+    specs = member_specs(4)
+    model = BatchedMLP(specs)
+    for k, spec in enumerate(specs):
+        for key, p in spec.init_params().items():
+            assert np.array_equal(model.params[key][k], p), (k, key)  # [W | b] blocks split back exactly
+    s = model.forward(X)
+    assert s.shape == (4, len(X), 3)
+    for k, spec in enumerate(specs):
+        assert rel_diff(s[k], MLP(spec).forward(X)) <= TOL, k
+    model.params["layers.1.bias"][2] += 1.0  # params are live views into the blocks, as MLP.params is live
+    assert np.allclose(model.forward(X)[2], s[2] + 1.0)
+
+
+def test_optimizer_snapshots_match_separate_runs_buffer_by_buffer():
+    X, Y = letters()
+    specs = member_specs(3)
+    for optimizer in ("momentum", "adam"):
+        plan = TrainPlan(optimizer=optimizer, lr=0.02, epochs=12, snapshot_epochs=(6,))
+        together = train_batched(specs, X, Y, plan)
+        apart = [train(MLP(spec), X, Y, plan) for spec in specs]
+        for a, b in zip(together, apart):
+            mine, ref = a.optimizer_snapshots[6], b.optimizer_snapshots[6]
+            assert mine["t"] == ref["t"] == 5
+            assert set(mine["state"]) == set(ref["state"]) == set(b.final_params)
+            for key, buffers in ref["state"].items():
+                assert set(mine["state"][key]) == set(buffers), key
+                for name, arr in buffers.items():
+                    assert mine["state"][key][name].shape == arr.shape, (key, name)
+                    assert rel_diff(mine["state"][key][name], arr) <= TOL, (optimizer, key, name)
+
+
 def test_batched_refuses_networks_of_different_shapes():
     with pytest.raises(InvalidInput, match="sizes differs"):
         BatchedMLP([MLPSpec(sizes=(30, 16, 3)), MLPSpec(sizes=(30, 8, 3))])
@@ -130,6 +186,18 @@ def test_fused_chain_equals_da_times_grad(name):
     assert np.array_equal(act.chain(inplace, z, a, out=inplace), expected)
 
 
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activation_with_an_output_buffer_gives_the_same_bits(name):
+    act = Activation(name)
+    rng = np.random.default_rng(1)
+    z = np.concatenate([rng.normal(size=(4, 5)) * 3, np.zeros((1, 5))])
+    buffer = np.full_like(z, np.nan)
+    a = act(z, out=buffer)
+    assert np.array_equal(a, act(z))
+    if ACTIVATIONS[name].into is not None:
+        assert a is buffer  # written in place: no fresh array per step
+
+
 @pytest.mark.parametrize("activation", ["relu", "tanh", "leaky_relu"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
@@ -162,3 +230,22 @@ def test_train_step_skips_update_on_non_finite_loss():
     assert not np.isfinite(loss)
     for key in before:
         assert np.array_equal(net.params[key], before[key])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_train_step_with_reused_buffers_is_bit_identical_too(dtype):
+    # Big enough for train_step to keep its buffers between steps (see MLP._workspace).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 64)).astype(dtype)
+    Y = np.eye(10)[rng.integers(0, 10, 64)].astype(dtype)
+    spec = MLPSpec(sizes=(64, 600, 10), dtype=dtype)
+    slow, fast = MLP(spec), MLP(spec)
+    assert fast._workspace(len(X)) is not None
+    opt_slow, opt_fast = make_optimizer("momentum", slow.params, 0.05), make_optimizer("momentum", fast.params, 0.05)
+    for _ in range(4):
+        slow.forward(X)
+        loss = slow.loss(Y)
+        opt_slow.step(slow.backward(Y).params)
+        assert fast.train_step(X, Y, opt_fast) == loss
+    for key in slow.params:
+        assert np.array_equal(slow.params[key], fast.params[key]), key

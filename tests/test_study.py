@@ -124,7 +124,7 @@ def test_quick_study_passes_and_says_where_the_report_is(en):
     printed = en["printed"]
     assert en["code"] == 0
     assert f"report: {en['dir'] / 'report.md'}" in printed
-    assert re.search(r"parity: \d+ comparisons with torch, 0 failed", printed)
+    assert re.search(r"parity: \d+ comparisons \(\d+ with torch, \d+ batched vs alone\), 0 failed", printed)
 
 
 def test_every_linked_figure_exists_and_is_a_png(en):
@@ -357,7 +357,8 @@ def test_check_batched_catches_a_member_that_differs_from_its_separate_run():
     records, summary = check_batched("t", specs, [good[0], bad], [0, 1], X, Y, plan)
     assert [r.passed for r in records] == [True, True, True, False]  # member 1's loss is fine, its params are not
     assert summary["failed"] == 1 and summary["members_checked"] == 2 and summary["checks"] == 4
-    assert summary["params_max_abs_diff"] >= 1e-7 and summary["members"][0]["params_identical"] \
+    # 1e-7 added to a bias of size ~0.1 measures as 1e-7 up to the rounding of that sum.
+    assert summary["params_max_abs_diff"] >= 0.99e-7 and summary["members"][0]["params_identical"] \
         == bool(np.array_equal(alone.final_params["layers.0.weight"], good[0].final_params["layers.0.weight"]))
     assert all(r.kind == "batched" for r in records)
 

@@ -13,6 +13,7 @@ examples:
   mlp-parity bench                                  # every size, float64 and float32 (a few minutes)
   mlp-parity bench --quick                          # fewer blocks, shorter runs, 10 x 100 batched
   mlp-parity bench --sizes tiny,small --dtype float64 --json bench.json
+  mlp-parity bench --threads 1                      # one BLAS/torch thread: steadier on a busy machine
 
 A step is forward, loss, backward and an SGD update. The three implementations
 take turns, block after block (~20 ms each), so background load hits them
@@ -23,7 +24,9 @@ the same dtype timed in the same process. 'batched' trains K letters networks
 at once (stacked weights) against K separate runs.
 
 scikit-learn is optional: pip install '.[bench]'. On a machine shared with
-other jobs, run it twice and compare the ranges.
+other jobs, run it twice and compare the ranges: a 2-thread BLAS call waits
+for its second thread's scheduler slice (~30 ms) whenever another process
+holds that core, which swamps medium and large sizes; --threads 1 avoids it.
 """
 
 
@@ -51,6 +54,9 @@ def configure(parser):
     parser.add_argument("--batched-epochs", type=_args.positive_int, default=None,
                         help="epochs in the batched comparison (default: 1000, or 100 with --quick)")
     parser.add_argument("--no-batched", action="store_true", help="skip the batched comparison")
+    parser.add_argument("--threads", type=_args.positive_int, default=None,
+                        help="BLAS and torch threads for every timing (default: the libraries' choice, one per "
+                             "core); 1 gives steadier numbers on a machine busy with other jobs")
     _args.add_json(parser)
 
 
@@ -64,12 +70,13 @@ def run(args) -> int:
     from ..table import text_table
 
     results = run_bench(args.sizes, args.dtype, quick=args.quick, rounds=args.rounds, batched=not args.no_batched,
-                        n_networks=args.networks, batched_epochs=args.batched_epochs)
+                        n_networks=args.networks, batched_epochs=args.batched_epochs, threads=args.threads)
     summary = results["summary"]
     imports = results["imports"]
     print(f"import torch {imports['import_torch_s']:.2f} s; first torch.optim optimizer "
           f"{imports['first_torch_optim_s']:.2f} s (pulls in torch._dynamo); "
-          f"load average {results['environment']['load_average_1min']:.2f}")
+          f"load average {results['environment']['load_average_1min']:.2f}; "
+          f"threads {results['threads'] or 'library default'}")
     if not results["sklearn_available"]:
         print("scikit-learn is not installed: its columns are empty (pip install '.[bench]')")
     rows = []
