@@ -58,7 +58,8 @@ CSV_COLUMNS = (
     "checked_rel_diff", "worst_rel_diff", "worst_epoch", "first_over", "tolerance", "handmade_diverged_at",
     "torch_diverged_at", "epochs_handmade", "epochs_torch", "final_loss_handmade", "final_loss_torch",
     "param_rel_diff", "param_distance", "growth_factor", "growth", "resync_epochs", "resync_worst_rel_diff",
-    "resync_worst_name", "mismatch_epoch", "mismatch_name", "seconds", "group_size", "reason",
+    "resync_worst_name", "resync_spread_steps", "resync_worst_spread", "resync_worst_spread_ratio", "mismatch_epoch",
+    "mismatch_name", "seconds", "group_size", "reason",
 )
 
 # Largest group trained as one stack; a bigger group is cut into pieces (also cut so that

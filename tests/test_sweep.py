@@ -112,8 +112,10 @@ def test_batched_sweep_gives_the_unbatched_verdicts(optimizer, dtype, epochs, ac
             floor = loss_floor_fraction(dtype) * float(net.loss(Y.astype(dtype)))
             for side in ("final_loss_handmade", "final_loss_torch"):
                 assert abs(a[side] - b[side]) <= tol * max(abs(a[side]), abs(b[side]), floor), where
-        if a["status"] == "sensitive dynamics":  # re-synchronised as before: steps within the one-step tolerance
-            assert a["resync_epochs"] > 0 and a["checked_rel_diff"] <= tolerance_for(dtype).step, where
+        if a["status"] == "sensitive dynamics":  # re-synchronised as before: steps within the one-step bar
+            step_tol = tolerance_for(dtype)
+            allowed = max(step_tol.step, step_tol.spread_factor * (a["resync_worst_spread"] or 0.0))
+            assert a["resync_epochs"] > 0 and a["checked_rel_diff"] <= allowed, where
         statuses.add(a["status"])
     assert summarize_rows(together.rows)["failed"] == 0
     assert statuses == expected

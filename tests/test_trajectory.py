@@ -19,10 +19,13 @@ from compare.trajectory import (
     loss_floor_fraction,
     loss_rel_diffs,
     resynchronise,
+    rounding_spread,
 )
 from handmade.data import letters
 from handmade.spec import MLPSpec
 from handmade.train import TrainPlan
+from torch_ref.model import TorchMLP
+from torch_ref.train import make_torch_optimizer, optimizer_state_numpy, run_epoch_torch
 
 X, Y = letters()
 SPEC = MLPSpec(sizes=(30, 16, 3), activation="relu", init="xavier_uniform", seed=0)
@@ -92,6 +95,8 @@ def test_a_broken_optimizer_step_is_a_mismatch_found_by_resync(monkeypatch):
     assert c.mismatch_epoch == c.resync.start_epoch
     assert c.resync.first_failure.worst_name.startswith("layers.")
     assert c.resync.first_failure.worst_rel_diff > tolerance_for("float64").step
+    # It failed the plain tolerance, so its own rounding spread was measured: the bug is ~1e9 spreads away.
+    assert c.resync.first_failure.spread_ratio > 1e6
 
 
 def test_resync_of_a_healthy_run_agrees_at_every_step():
@@ -120,3 +125,39 @@ def test_sensitive_dynamics_is_recognised_and_counted_as_a_match():
     assert c.status == "sensitive dynamics" and c.matched
     assert c.resync.passed and c.checked_rel_diff <= tolerance_for("float32").step
     assert c.growth.factor > 1.01
+
+
+# float64 30-8-3 tanh at lr 3: the hidden units saturate, tanh'(z) = 1 - a^2 with a within ulps of 1
+# turns numpy's and torch's 1-ulp different tanh into a 7.4e-12 difference of one step (tolerance 1e-13).
+SATURATING = MLPSpec(sizes=(30, 8, 3), activation="tanh", init="lecun_normal", seed=0)
+
+
+def test_an_ill_conditioned_step_is_judged_by_its_own_rounding_spread():
+    c = compare_training(SATURATING, X, Y, TrainPlan(lr=3.0, epochs=60))
+    tol = tolerance_for("float64")
+    assert c.status == "sensitive dynamics" and c.matched
+    over = c.resync.spread_steps
+    assert over, "the case must contain a step over the plain one-step tolerance"
+    for step in over:
+        assert step.worst_rel_diff > tol.step and step.passed
+        assert step.worst_rel_diff <= step.allowed == tol.spread_factor * step.rounding_spread
+        assert step.spread_ratio < 1  # the two sides are closer than the reference to its own perturbed self
+    row = c.summary_row()
+    assert row["resync_spread_steps"] == len(over) and row["resync_worst_spread_ratio"] is not None
+    # Steps within the plain tolerance pay nothing: no spread measured.
+    assert all(s.rounding_spread is None for s in c.resync.steps if s not in over)
+
+
+def test_a_healthy_step_has_a_rounding_spread_far_below_the_tolerance():
+    """The yardstick cannot loosen a well-conditioned step: C x spread stays under the plain tolerance."""
+    ref = TorchMLP(SPEC, SPEC.init_params())
+    optimizer = make_torch_optimizer("momentum", ref, 0.1)
+    Xt, Yt, batches = ref.tensor(X), ref.tensor(Y), [np.arange(len(X))]
+    run_epoch_torch(ref, optimizer, Xt, Yt, batches)  # a state with momentum buffers
+    snapshot, opt_snapshot = ref.numpy_params(), optimizer_state_numpy(optimizer, ref)
+    result = run_epoch_torch(ref, optimizer, Xt, Yt, batches)
+    reference = {"loss": result.loss, **ref.numpy_params()}
+    spread = rounding_spread(ref, optimizer, snapshot, opt_snapshot, Xt, Yt, batches, reference, result.loss)
+    tol = tolerance_for("float64")
+    assert set(spread) == set(reference)
+    assert 0 < max(spread.values()) and tol.spread_factor * max(spread.values()) < tol.step
