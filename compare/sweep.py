@@ -17,7 +17,7 @@ shown equal to K separate runs by tests/test_batched.py). Every member's two
 Histories are then compared exactly as a single cell's
 (``compare.trajectory.compare_histories``), and a member whose runs part is
 re-synchronised as before, by replaying its own separate handmade run
-(``compare.trajectory.settle_parting``). ``batched=False`` (``--no-batch``)
+(``compare.resync.settle_parting``). ``batched=False`` (``--no-batch``)
 trains every cell on its own.
 
 The executor is pluggable: ``run_sweep(..., executor=...)`` takes any
@@ -175,7 +175,8 @@ def run_group(cells: list[Cell], setup: SweepSetup) -> list[dict]:
     from handmade.batched import BatchedMLP, train_batched
     from torch_ref.batched import BatchedTorchMLP, train_torch_batched
 
-    from .trajectory import compare_histories, settle_parting
+    from .resync import settle_parting
+    from .trajectory import compare_histories
 
     start = time.perf_counter()
     specs = [setup.spec(cell) for cell in cells]

@@ -32,44 +32,31 @@ mismatch               a re-synchronised step disagrees: ``mismatch_epoch`` is  
                        where the two implementations compute different steps
 =====================  ===========================================================  =======
 
-Re-synchronisation (:func:`resynchronise`): the handmade run is replayed with a
-snapshot of its parameters and optimizer state at every epoch from
-``first_over - 1``; for each such epoch the snapshot is loaded into *both*
-sides, each runs that one epoch (one step in full batch) and the results are
-compared against the one-step tolerance: the loss (floored at L_1, see
-:func:`loss_floor_fraction`) and
-every parameter after the step (tensor-wise rel diff; parameters never shrink
-to rounding level, so they need no floor). The parameters after the step carry
-every part of the update - gradient, momentum, Adam moments, bias corrections -
-so a wrong gradient or optimizer formula shows there in the very step it acts.
-Gradients and optimizer buffers are compared too but only shown (see
-:class:`ResyncStep`), with floors scaled to the run's start: gradients and first
-moments ``sqrt(phi) * |g_1|``, second moments ``phi * |g_1|^2`` (g_1: the
-gradient at the initial parameters).
-
-Condition-aware judgment: a step whose counted difference exceeds the one-step
-tolerance is not failed at once. Its rounding spread is measured with the
-reference itself (:func:`rounding_spread`: the torch step again with every
-parameter, optimizer buffer and activation output moved by 1 ulp), and each
-counted quantity passes iff ``|h - t| <= max(step, C * spread)``, C =
-``Tolerance.spread_factor`` (see ``compare.tolerance`` for why 10). Records
-carry the spread, the bar and ``spread_ratio = |h - t| / spread``. Only such
-steps pay for the two extra torch steps.
+Re-synchronisation (``compare.resync``): from the epoch before ``first_over``
+both sides take every single step again from the handmade state and are
+compared against the one-step tolerance; a step over it is judged against C x
+its own rounding spread (``compare.spread``). :func:`compare_training` runs it
+through :func:`compare.resync.settle_parting`. ``resynchronise``,
+``settle_parting``, ``Resync``, ``ResyncStep`` and ``rounding_spread`` are
+re-exported here.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from handmade.model import MLP
-from handmade.optim import make_optimizer
 from handmade.spec import MLPSpec, check_data
-from handmade.train import History, TrainPlan, run_epoch, train
+from handmade.train import History, TrainPlan, train
 
 from .tolerance import tolerance_for
+
+if TYPE_CHECKING:
+    from .resync import Resync
 
 MATCH = "match"
 BOTH_DIVERGED = "both diverged"
@@ -171,75 +158,6 @@ def fit_growth(rel_diff: np.ndarray) -> Growth:
     else:
         label = f"x{factor:.3f}/epoch (x10 every {decade:.0f} epochs)"
     return Growth(factor, decade, int(use.sum()), label)
-
-
-@dataclass
-class ResyncStep:
-    """One re-synchronised epoch: the worst counted quantity and whether all agreed.
-
-    Counted: the loss and every parameter after the step (the state the next
-    epoch starts from). Shown only (``diagnostic_*``): the gradients and the
-    optimizer buffers. They are the *inputs* of the parameter update, and at
-    saturated units (tanh'(z) = 1 - a^2 with a within ulps of 1) or near a
-    minimum they are dominated by rounding noise whose relative size says
-    nothing about correctness; what they do to the parameters is what counts.
-    A buffer present on one side only is counted (and fails).
-    """
-
-    epoch: int
-    worst_name: str
-    worst_rel_diff: float
-    passed: bool
-    loss_handmade: float
-    loss_torch: float
-    diagnostic_name: str = ""
-    diagnostic_rel_diff: float = 0.0
-    # Set only for a step over the plain tolerance (see rounding_spread): the reference's own
-    # spread under 1-ulp perturbations for the quantity judged, and the bar the step was held to.
-    rounding_spread: float | None = None
-    allowed: float | None = None
-
-    @property
-    def spread_ratio(self) -> float | None:
-        """``|h - t| / spread``: how many rounding spreads apart the two sides are (None: not measured)."""
-        if self.rounding_spread is None:
-            return None
-        return self.worst_rel_diff / self.rounding_spread if self.rounding_spread > 0 else math.inf
-
-    def to_dict(self) -> dict:
-        return {**asdict(self), "spread_ratio": self.spread_ratio}
-
-
-@dataclass
-class Resync:
-    start_epoch: int
-    steps: list[ResyncStep]
-    tolerance: float
-    spread_factor: float = 0.0  # C of the condition-aware bar (see rounding_spread)
-
-    @property
-    def first_failure(self) -> ResyncStep | None:
-        return next((s for s in self.steps if not s.passed), None)
-
-    @property
-    def worst(self) -> ResyncStep | None:
-        return max(self.steps, key=lambda s: s.worst_rel_diff, default=None)
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.steps) and self.first_failure is None
-
-    @property
-    def spread_steps(self) -> list[ResyncStep]:
-        """The steps over the plain tolerance, judged against their own rounding spread."""
-        return [s for s in self.steps if s.rounding_spread is not None]
-
-    def to_dict(self) -> dict:
-        worst, fail = self.worst, self.first_failure
-        return {"start_epoch": self.start_epoch, "epochs_checked": len(self.steps), "tolerance": self.tolerance,
-                "spread_factor": self.spread_factor, "spread_steps": len(self.spread_steps), "passed": self.passed,
-                "worst": worst.to_dict() if worst else None,
-                "first_failure": fail.to_dict() if fail else None}
 
 
 @dataclass
@@ -394,164 +312,6 @@ def _parting_reason(c: TrajectoryComparison) -> str:
     return f"loss difference {c.worst_rel_diff:.2e} > {c.tolerance:g}, first at epoch {c.first_over}"
 
 
-def _initial_gradients(spec: MLPSpec, params: dict, X, Y) -> dict[str, float]:
-    net = MLP(spec, {k: v.copy() for k, v in params.items()})
-    net.forward(X)
-    grads = net.backward(Y).params
-    return {k: float(np.max(np.abs(g))) for k, g in grads.items()}
-
-
-def _torch_epoch(ref, ref_optimizer, snapshot: dict, opt_snapshot: dict, Xt, Yt, batches):
-    """Load a (handmade) snapshot into the torch side, run one epoch; (EpochResult, params, optimizer state)."""
-    from torch_ref.train import load_optimizer_state, optimizer_state_numpy, run_epoch_torch
-
-    ref.load_numpy(snapshot)
-    load_optimizer_state(ref_optimizer, ref, opt_snapshot)
-    result = run_epoch_torch(ref, ref_optimizer, Xt, Yt, batches)
-    return result, ref.numpy_params(), optimizer_state_numpy(ref_optimizer, ref)["state"]
-
-
-def _nudge(array: np.ndarray, up: np.ndarray) -> np.ndarray:
-    """Every non-zero entry moved by one ulp, up where ``up`` else down (zeros stay: a ReLU mask must not flip)."""
-    toward = np.where(up, np.inf, -np.inf).astype(array.dtype)
-    return np.where(array != 0, np.nextafter(array, toward), array)
-
-
-def rounding_spread(ref, ref_optimizer, snapshot: dict, opt_snapshot: dict, Xt, Yt, batches, reference: dict,
-                    loss_floor: float, perturbations: int = 2) -> dict[str, float]:
-    """The step's own sensitivity to rounding, measured with the reference: ``{quantity: spread}``.
-
-    The torch epoch is taken again from the same state with every stored
-    quantity moved by one ulp in a seeded random direction: every parameter and
-    optimizer buffer, and every output of the activation functions (through a
-    forward hook that edits the output in place, so the backward pass, which
-    reuses the output - tanh' = 1 - a^2, sigmoid' = a (1 - a) - sees it too).
-    The spread of a quantity (the loss, each parameter after the step) is the
-    largest floored rel diff (:func:`floored_rel`, same floors as the judged
-    difference) between ``reference`` (the unperturbed torch result) and the
-    ``perturbations`` perturbed results.
-
-    Why the activation outputs: two correct implementations differ there by
-    about one ulp (numpy's and torch's tanh/exp are both faithfully rounded but
-    not identical), and a 1-ulp nudge of the parameters alone does not
-    reproduce it: at a saturated unit it moves tanh(z) by (1 - a^2) ulp(z),
-    far less than an ulp of a.
-    """
-    import torch
-
-    spread = dict.fromkeys(reference, 0.0)
-    for k in range(perturbations):
-        rng = np.random.default_rng(k)
-        generator = torch.Generator().manual_seed(k)
-        params = {key: _nudge(value, rng.random(value.shape) < 0.5) for key, value in snapshot.items()}
-        state = {key: {name: _nudge(arr, rng.random(arr.shape) < 0.5) for name, arr in buffers.items()}
-                 for key, buffers in opt_snapshot["state"].items()}
-
-        def nudge_output(module, inputs, output, generator=generator):
-            up = torch.rand(output.shape, generator=generator) < 0.5
-            toward = torch.where(up, torch.inf, -torch.inf).to(output.dtype)
-            output.data.copy_(torch.where(output != 0, torch.nextafter(output, toward), output))
-
-        hooks = [ref.activation.register_forward_hook(nudge_output)]
-        if ref.output_activation is not ref.activation:
-            hooks.append(ref.output_activation.register_forward_hook(nudge_output))
-        try:
-            result, perturbed, _ = _torch_epoch(ref, ref_optimizer, params, {**opt_snapshot, "state": state},
-                                                Xt, Yt, batches)
-        finally:
-            for hook in hooks:
-                hook.remove()
-        perturbed["loss"] = result.loss
-        for key in spread:
-            floor = loss_floor if key == "loss" else 0.0
-            spread[key] = max(spread[key], floored_rel(reference[key], perturbed[key], floor))
-    return spread
-
-
-def _judge_by_spread(step: ResyncStep, counted: dict[str, float], spread: dict[str, float], tol: float,
-                     factor: float) -> None:
-    """Re-judge a step over ``tol``: each quantity passes if ``diff <= max(tol, factor * spread)``.
-
-    ``step`` is updated in place to the quantity closest to (or furthest over)
-    its own bar, with that quantity's spread and bar.
-    """
-    allowed = {key: max(tol, factor * spread.get(key, 0.0)) for key in counted}
-    name = max(counted, key=lambda key: counted[key] / allowed[key])
-    step.worst_name, step.worst_rel_diff = name, counted[name]
-    step.rounding_spread, step.allowed = spread.get(name, 0.0), allowed[name]
-    step.passed = counted[name] <= allowed[name]
-
-
-def resynchronise(spec: MLPSpec, X, Y, plan: TrainPlan, start_epoch: int = 1, params: dict | None = None,
-                  end_epoch: int | None = None) -> Resync:
-    """Replay the handmade run; from every epoch >= ``start_epoch`` take one epoch on both sides.
-
-    Both sides start each replayed epoch from the handmade parameters and
-    optimizer state of that epoch. Stops after the first epoch whose loss is
-    non-finite on either side (there is no step after it).
-    """
-    from torch_ref.model import TorchMLP
-    from torch_ref.train import make_torch_optimizer
-
-    X, Y = check_data(X, Y, spec.sizes, spec.dtype)
-    params = spec.init_params() if params is None else params
-    tolerance = tolerance_for(spec.dtype)
-    tol = tolerance.step
-    phi = loss_floor_fraction(spec.dtype)
-    last = plan.epochs if end_epoch is None else min(end_epoch, plan.epochs)
-    replay = train(MLP(spec, {k: v.copy() for k, v in params.items()}), X, Y,
-                   plan.replace(snapshot_epochs=tuple(range(start_epoch, last + 1)), record_grad_norms=False))
-    g1 = _initial_gradients(spec, params, X, Y)
-    loss_floor = loss_floor_fraction(spec.dtype, one_step=True) * (
-        float(replay.loss[0]) if math.isfinite(replay.loss[0]) else 0.0)
-    sqrt_phi = math.sqrt(phi)
-
-    net = MLP(spec, {k: v.copy() for k, v in params.items()})
-    optimizer = make_optimizer(plan.optimizer, net.params, plan.lr)
-    ref = TorchMLP(spec, params)
-    ref_optimizer = make_torch_optimizer(plan.optimizer, ref, plan.lr)
-    Xt, Yt = ref.tensor(X), ref.tensor(Y)
-    batches_by_epoch = list(plan.batch_order(len(X)))
-    steps = []
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for epoch in sorted(replay.snapshots):
-            snapshot, opt_snapshot = replay.snapshots[epoch], replay.optimizer_snapshots[epoch]
-            batches = batches_by_epoch[epoch - 1]
-            for key, value in snapshot.items():
-                np.copyto(net.params[key], value)
-            optimizer.load_snapshot(opt_snapshot)
-            mine = run_epoch(net, optimizer, X, Y, batches, keep_grads=True)
-            theirs, ref_params, ref_state = _torch_epoch(ref, ref_optimizer, snapshot, opt_snapshot, Xt, Yt, batches)
-            counted = {"loss": floored_rel(mine.loss, theirs.loss, loss_floor)}
-            shown = {}
-            finite = math.isfinite(mine.loss) and math.isfinite(theirs.loss)
-            if finite:
-                for key in net.params:
-                    counted[key] = floored_rel(net.params[key], ref_params[key], 0.0)
-                    shown[f"grad {key}"] = floored_rel(mine.grads[key], theirs.grads[key], sqrt_phi * g1[key])
-                    for name in sorted(set(optimizer.state[key]) | set(ref_state[key])):
-                        if name not in optimizer.state[key] or name not in ref_state[key]:
-                            counted[f"{name} {key}"] = math.inf  # one side keeps a buffer the other lacks
-                            continue
-                        scale = g1[key] ** 2 if name == "exp_avg_sq" else sqrt_phi * g1[key]
-                        shown[f"{name} {key}"] = floored_rel(optimizer.state[key][name], ref_state[key][name],
-                                                             (phi if name == "exp_avg_sq" else 1.0) * scale)
-            worst_name = max(counted, key=counted.get)
-            worst_shown = max(shown, key=shown.get) if shown else ""
-            step = ResyncStep(epoch, worst_name, counted[worst_name], counted[worst_name] <= tol,
-                              mine.loss, theirs.loss, worst_shown, shown.get(worst_shown, 0.0))
-            if not step.passed and finite and math.isfinite(step.worst_rel_diff):
-                # Only a step over the plain tolerance pays for measuring its own rounding sensitivity.
-                reference = {"loss": theirs.loss, **ref_params}
-                spread = rounding_spread(ref, ref_optimizer, snapshot, opt_snapshot, Xt, Yt, batches, reference,
-                                         loss_floor)
-                _judge_by_spread(step, counted, spread, tol, tolerance.spread_factor)
-            steps.append(step)
-            if not finite:
-                break
-    return Resync(start_epoch, steps, tol, tolerance.spread_factor)
-
-
 def compare_training(spec: MLPSpec, X, Y, plan: TrainPlan, params: dict | None = None,
                      resync: bool = True) -> TrajectoryComparison:
     """Train both sides from the same ``params`` (default ``spec.init_params()``) and compare.
@@ -562,6 +322,8 @@ def compare_training(spec: MLPSpec, X, Y, plan: TrainPlan, params: dict | None =
     from torch_ref.model import TorchMLP
     from torch_ref.train import train_torch
 
+    from .resync import settle_parting
+
     X, Y = check_data(X, Y, spec.sizes, spec.dtype)
     plan.check_rows(len(X))
     params = spec.init_params() if params is None else params
@@ -570,46 +332,15 @@ def compare_training(spec: MLPSpec, X, Y, plan: TrainPlan, params: dict | None =
     return settle_parting(compare_histories(spec, plan, handmade, reference), X, Y, params, resync)
 
 
-def settle_parting(comparison: TrajectoryComparison, X, Y, params: dict, resync: bool = True) -> TrajectoryComparison:
-    """Decide a parted comparison (status MISMATCH) between *sensitive dynamics* and *mismatch*.
-
-    Re-synchronises from the epoch before ``first_over`` (see :func:`resynchronise`),
-    starting the replay from ``params``, the initial parameters both runs started
-    from; other statuses, or ``resync=False``, are returned unchanged. Used by
-    :func:`compare_training` and by the batched sweep (``compare.sweep``), whose
-    runs come from ``train_batched`` but whose replay is one separate run.
-    """
-    if comparison.status != MISMATCH or not resync:
-        return comparison
-    spec, plan = comparison.spec, comparison.plan
-    start = max(1, comparison.first_over - 1)
-    comparison.resync = resynchronise(spec, X, Y, plan, start, params, end_epoch=len(comparison.loss_handmade))
-    resync = comparison.resync
-    fail = resync.first_failure
-    if fail is None:
-        comparison.status = SENSITIVE
-        comparison.mismatch_epoch = None
-        comparison.reason = (f"{comparison.reason}; every one of {len(resync.steps)} re-synchronised "
-                             f"steps agrees (worst {resync.worst.worst_rel_diff:.1e}{_bar(resync.worst, resync)})"
-                             f"{_spread_note(resync)}; growth {comparison.growth.label}")
-    else:
-        comparison.mismatch_epoch = fail.epoch
-        comparison.reason = (f"{comparison.reason}; re-synchronised step at epoch {fail.epoch} disagrees: "
-                             f"{fail.worst_name} rel {fail.worst_rel_diff:.2e}{_bar(fail, resync, '>')}")
-    return comparison
+# Re-exports, resolved on first use: compare.resync and compare.spread build on this module's
+# measures, so importing them here at the top would be circular.
+_REEXPORTS = {"resynchronise": "resync", "settle_parting": "resync", "Resync": "resync", "ResyncStep": "resync",
+              "rounding_spread": "spread"}
 
 
-def _bar(step: ResyncStep, resync: Resync, relation: str = "<=") -> str:
-    """`` <= 1e-13`` or, for a step judged by its spread, `` <= 10 x spread 2.2e-11``."""
-    if step.rounding_spread is None or step.allowed == resync.tolerance:
-        return f" {relation} {resync.tolerance:g}"
-    return f" {relation} {resync.spread_factor:g} x rounding spread {step.rounding_spread:.1e}"
+def __getattr__(name: str):
+    if name in _REEXPORTS:
+        import importlib
 
-
-def _spread_note(resync: Resync) -> str:
-    over = resync.spread_steps
-    if not over:
-        return ""
-    ratio = max(s.spread_ratio for s in over)
-    return (f"; {len(over)} step(s) over {resync.tolerance:g} judged by their own rounding spread "
-            f"(largest |h - t| / spread {ratio:.2f})")
+        return getattr(importlib.import_module(f".{_REEXPORTS[name]}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -35,6 +35,10 @@ status:
                       tolerance (float64 1e-13, float32 1e-5): amplified
                       rounding, not a bug; 'growth' is the fitted growth of
                       the difference per epoch
+                      (a step over the one-step tolerance passes if within
+                      10 x its own rounding spread, measured by re-running
+                      the torch step with 1-ulp perturbations; 'spread ratio'
+                      = |h - t| / spread of the worst such step, '-' if none)
   mismatch            a re-synchronised step disagrees (a bug): see
                       'mismatch at' for the epoch and the tensor
 exit code 0 when every cell matches, 1 otherwise, 2 for bad input.
@@ -88,6 +92,11 @@ def load_xy(path):
     return letters() if path is None else load_data(path)
 
 
+def _ratio(value) -> str:
+    """A spread ratio |h - t| / spread for the table; '-' where no step was judged by its spread."""
+    return "-" if value is None else f"{value:.2f}"
+
+
 def run(args) -> int:
     from ..output import write_json, write_text
     from ..sweep import SweepSetup, make_grid, rows_to_csv, run_sweep
@@ -102,7 +111,7 @@ def run(args) -> int:
     summary = result.summary
     if not args.quiet:
         headers = ["activation", "lr", "init", "seed", "optimizer", "dtype", "status", "worst rel", "first over",
-                   "diverged (h/t)", "growth/epoch", "resync worst", "mismatch at"]
+                   "diverged (h/t)", "growth/epoch", "resync worst", "spread ratio", "mismatch at"]
         table = []
         for r in result.rows:
             diverged = (f"{r['handmade_diverged_at'] or '-'}/{r['torch_diverged_at'] or '-'}"
@@ -111,7 +120,7 @@ def run(args) -> int:
             table.append([r["activation"], r["lr"], r["init"], r["seed"], r["optimizer"], r["dtype"], r["status"],
                           r["worst_rel_diff"], r["first_over"], diverged,
                           f"x{r['growth_factor']:.3f}" if r["growth_factor"] else None,
-                          r["resync_worst_rel_diff"], mismatch])
+                          r["resync_worst_rel_diff"], _ratio(r["resync_worst_spread_ratio"]), mismatch])
         print(text_table(headers, table))
         print()
     sizes = "-".join(map(str, setup.sizes))
@@ -125,6 +134,12 @@ def run(args) -> int:
           + f"); worst whole-run difference {summary['worst_trajectory_rel_diff']:.2e}; "
             f"wall time {result.seconds:.1f} s ("
           + (f"{result.groups} batched groups" if result.batched else "unbatched") + ")")
+    spread_dtypes = sorted({r["dtype"] for r in result.rows if r["resync_spread_steps"]})
+    if spread_dtypes:
+        factors = {TOLERANCES[d].spread_factor for d in spread_dtypes}
+        factor = (f"{factors.pop():g}" if len(factors) == 1
+                  else "/".join(f"{TOLERANCES[d].spread_factor:g} ({d})" for d in spread_dtypes))
+        print(f"(steps over the one-step tolerance are judged against {factor} x their own rounding spread)")
     if args.json:
         write_json(args.json, {**result.to_dict(), "setup": {
             "sizes": list(setup.sizes), "loss": setup.loss, "epochs": setup.epochs, "batch_size": setup.batch_size,
