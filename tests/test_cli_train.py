@@ -88,3 +88,12 @@ def test_help_has_examples(capsys):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert "examples:" in capsys.readouterr().out
+
+
+def test_the_stopping_rule_stops_both_sides(capsys, tmp_path):
+    out = tmp_path / "run.json"
+    assert main(["train", "--stop-loss", "1e-3", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "handmade stopped after epoch" in printed and "target loss reached" in printed
+    row = json.loads(out.read_text())["comparison"]["summary_row"]
+    assert row["epochs_handmade"] == row["epochs_torch"] < 1000

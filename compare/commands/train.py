@@ -47,6 +47,10 @@ def configure(parser):
     parser.add_argument("--epochs", type=_args.positive_int, default=1000, help="(default: 1000)")
     parser.add_argument("--batch-size", type=_args.positive_int, default=None,
                         help="rows per mini-batch, shuffled per epoch from the seed (default: full batch)")
+    parser.add_argument("--stop-loss", type=_args.positive_float, default=None, metavar="LOSS",
+                        help="stop both sides once the epoch loss is <= LOSS (the lesson's stopping rule)")
+    parser.add_argument("--patience", type=_args.positive_int, default=None, metavar="K",
+                        help="stop both sides after K epochs without improvement")
     parser.add_argument("--dtype", choices=("float64", "float32"), default="float64", help="(default: float64)")
     parser.add_argument("--hidden", type=_args.list_of(_args.positive_int), default=[16],
                         help="hidden layer widths, comma-separated (default: 16)")
@@ -66,7 +70,7 @@ def run(args) -> int:
 
     from handmade.model import MLP
     from handmade.spec import MLPSpec
-    from handmade.train import TrainPlan
+    from handmade.train import STOP_EPOCHS, TrainPlan
 
     from ..output import write_json
     from ..table import text_table
@@ -78,7 +82,7 @@ def run(args) -> int:
                    output_activation=args.output_activation, loss=args.loss, init=args.init, seed=args.seed,
                    dtype=args.dtype)
     plan = TrainPlan(optimizer=args.optimizer, lr=args.lr, epochs=args.epochs, batch_size=args.batch_size,
-                     seed=args.seed)
+                     seed=args.seed, stop_loss=args.stop_loss, patience=args.patience)
     plan.check_rows(len(X))
     params = None
     if args.init_from:
@@ -102,6 +106,9 @@ def run(args) -> int:
         rel = c.rel_diff[epoch - 1] if epoch <= len(c.rel_diff) else None
         rows.append([epoch, _num(lh), _num(lt), rel])
     print(text_table(["epoch", "handmade loss", "torch loss", "rel diff"], rows))
+    for side, history in (("handmade", handmade), ("torch", reference)):
+        if history.stop_reason != STOP_EPOCHS:
+            print(f"{side} stopped after epoch {history.epochs_run}: {history.stop_reason}")
 
     print("\nfinal predictions on the training data (rows):")
     from torch_ref.model import TorchMLP
