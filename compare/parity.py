@@ -15,7 +15,7 @@ where the two implementations part; later ones usually follow from it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,7 +32,6 @@ class StepComparison:
     spec: MLPSpec
     records: list[Record]
     loss: float = float("nan")
-    extra: dict = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:

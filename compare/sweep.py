@@ -39,7 +39,7 @@ import math
 import os
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -234,7 +234,6 @@ class SweepResult:
     rows: list[dict]
     seconds: float
     jobs: int | None = None
-    extra: dict = field(default_factory=dict)
     batched: bool = False
     groups: int | None = None
 
@@ -245,7 +244,7 @@ class SweepResult:
     def to_dict(self) -> dict:
         return {"summary": {**self.summary, "seconds": self.seconds, "jobs": self.jobs, "batched": self.batched,
                             "groups": self.groups},
-                "cells": self.rows, **self.extra}
+                "cells": self.rows}
 
 
 def summarize_rows(rows: list[dict]) -> dict:
@@ -298,10 +297,8 @@ def run_sweep(cells: list[Cell], setup: SweepSetup, jobs: int | None = None, exe
                 bar.update(len(members), note=f"{last['activation']} lr={last['lr']:g} {last['optimizer']}: "
                                               f"{sum(rows[i]['matched'] for i in members)}/{len(members)} match")
 
-            def submit(members: list[int]) -> Future:
-                if batched:
-                    return pool.submit(run_group, [cells[i] for i in members], setup)
-                return pool.submit(_run_cells, [cells[i] for i in members], setup)
+            def submit(members: list[int]) -> Future:  # a single-cell group is run_cell (see run_group)
+                return pool.submit(run_group, [cells[i] for i in members], setup)
 
             if isinstance(pool, InlineExecutor):  # runs at submit: submit one at a time so the bar moves
                 for members in groups:
@@ -317,11 +314,6 @@ def run_sweep(cells: list[Cell], setup: SweepSetup, jobs: int | None = None, exe
                        groups=len(groups))
 
 
-def _run_cells(cells: list[Cell], setup: SweepSetup) -> list[dict]:
-    """The unbatched unit of work: each cell on its own (``run_cell``)."""
-    return [run_cell(cell, setup) for cell in cells]
-
-
 def rows_to_csv(rows: list[dict]) -> str:
     """The rows as CSV text (columns ``CSV_COLUMNS``; None as empty, floats repr'd exactly)."""
     buffer = io.StringIO()
@@ -330,7 +322,3 @@ def rows_to_csv(rows: list[dict]) -> str:
     for row in rows:
         writer.writerow(["" if row.get(c) is None else row.get(c) for c in CSV_COLUMNS])
     return buffer.getvalue()
-
-
-def cell_dict(cell: Cell) -> dict:
-    return asdict(cell)

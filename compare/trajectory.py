@@ -182,7 +182,6 @@ class TrajectoryComparison:
     status: str = MATCH
     mismatch_epoch: int | None = None
     reason: str = ""
-    extra: dict = field(default_factory=dict)
     # The two Histories (final parameters etc.); not serialised.
     histories: tuple[History, History] | None = field(default=None, repr=False)
 
@@ -248,7 +247,7 @@ class TrajectoryComparison:
                 "loss_floor": self.loss_floor, "growth": self.growth.to_dict(),
                 "resync": self.resync.to_dict() if self.resync else None,
                 "loss_handmade": self.loss_handmade, "loss_torch": self.loss_torch,
-                "rel_diff": self.rel_diff, **self.extra}
+                "rel_diff": self.rel_diff}
 
 
 def param_differences(a: dict, b: dict) -> tuple[float, float]:

@@ -48,12 +48,13 @@ import numpy as np
 
 from .activations import Activation
 from .errors import InvalidInput
-from .optim import make_optimizer
+from .model import MLP
+from .optim import copy_state, make_optimizer
 from .spec import MLPSpec, check_data, check_params
-from .train import STOP_DIVERGED, History, StoppingRule, TrainPlan, copy_state
+from .train import STOP_DIVERGED, History, StoppingRule, TrainPlan, train
 
-# loss name -> (value scale, gradient scale) of ``scale * sum((s - y)^2)`` over one member's N*out
-# elements; "per_element" scales divide by N*out, as handmade.losses does with s.size.
+# loss name -> (value scale, gradient scale, per_element) of ``scale * sum((s - y)^2)`` over one member's
+# N*out elements; per_element scales divide by N*out, as handmade.losses does with s.size.
 _LOSS_SCALES = {
     "mse": (1.0, 2.0, True),
     "sse": (1.0, 2.0, False),
@@ -63,10 +64,7 @@ _LOSS_SCALES = {
 _SHARED_FIELDS = ("sizes", "activation", "output_activation", "loss", "dtype")
 
 
-def _shared_spec(specs: Sequence[MLPSpec]) -> MLPSpec:
-    if isinstance(specs, MLPSpec):
-        specs = [specs]
-    specs = list(specs)
+def _shared_spec(specs: list[MLPSpec]) -> MLPSpec:
     if not specs:
         raise InvalidInput("batched training needs at least one network spec")
     first = specs[0]
@@ -165,7 +163,7 @@ class BatchedMLP:
             else:
                 zT = np.matmul(block[:, :, :-1], aT)
                 zT += block[:, :, -1:]
-            aT = zT if act.name == "identity" else act(zT)
+            aT = act(zT)  # identity returns zT itself
             zsT.append(zT)
             actsT.append(aT)
         self._cache = (X1, zsT, actsT)
@@ -380,9 +378,6 @@ def train_members(engine, K: int, n_layers: int, X: np.ndarray, Y: np.ndarray, p
 
 def train_separately(specs: Sequence[MLPSpec], X, Y, plan: TrainPlan) -> list[History]:
     """The reference for ``train_batched``: ``handmade.train`` run once per spec."""
-    from .model import MLP
-    from .train import train
-
     return [train(MLP(spec), X, Y, plan) for spec in specs]
 
 

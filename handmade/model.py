@@ -97,10 +97,7 @@ class MLP:
             else:
                 z = np.matmul(a, self.params[w_key].T, out=workspace["z"][l])
             z += self.params[b_key]           # in place: no second (N, out) array
-            if act.name != "identity":
-                a = act(z) if workspace is None else act(z, out=workspace["a"][l])
-            else:
-                a = z
+            a = act(z) if workspace is None else act(z, out=workspace["a"][l])  # identity: z itself
             zs.append(z)
             acts.append(a)
         self._cache = (X, zs, acts)

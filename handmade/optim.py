@@ -44,6 +44,11 @@ from .errors import InvalidInput, unknown_name
 from .naming import check_params, format_named, parse_named
 
 
+def copy_state(state: dict) -> dict:
+    """A deep copy of a ``{key: {name: array}}`` optimizer state."""
+    return {key: {name: np.array(arr) for name, arr in inner.items()} for key, inner in state.items()}
+
+
 class Optimizer:
     """Base class: ``lr``, hyper-parameters, per-parameter ``state`` and a step counter."""
 
@@ -73,8 +78,7 @@ class Optimizer:
 
     def snapshot(self) -> dict:
         """``{"t": steps taken, "state": {param: {buffer: array}}}``, deep-copied."""
-        return {"t": self.t, "state": {key: {name: np.array(arr) for name, arr in inner.items()}
-                                       for key, inner in self.state.items()}}
+        return {"t": self.t, "state": copy_state(self.state)}
 
     def load_snapshot(self, snapshot: dict) -> None:
         """Continue from a :meth:`snapshot` (copies it, so the snapshot stays untouched)."""

@@ -7,7 +7,6 @@ produces one set of initial parameters (``spec.init_params()``); the handmade
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -169,10 +168,3 @@ def as_matrix(a, name: str, dtype) -> np.ndarray:
             f"first at row {bad[0]}, column {bad[1]}"
         )
     return arr
-
-
-def finite_float(value, name) -> float:
-    value = float(value)
-    if not math.isfinite(value):
-        raise InvalidInput(f"{name} must be finite, got {value}")
-    return value

@@ -159,11 +159,6 @@ def layer_grad_norms(grads: dict[str, np.ndarray], n_layers: int) -> np.ndarray:
     ])
 
 
-def copy_state(state: dict) -> dict:
-    """A deep copy of a ``{key: {name: array}}`` optimizer state."""
-    return {key: {name: np.array(arr) for name, arr in inner.items()} for key, inner in state.items()}
-
-
 @dataclass
 class EpochResult:
     """One epoch: ``loss`` (mean of its batch losses), the last batch's gradients, layer norms.
@@ -222,7 +217,6 @@ def train(model: MLP, X, Y, plan: TrainPlan) -> History:
     silenced inside the loop because that check reports them, once, as data.
     """
     X, Y = check_data(X, Y, model.spec.sizes, model.dtype)
-    plan.check_rows(len(X))
     optimizer = make_optimizer(plan.optimizer, model.params, plan.lr)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         history = run_epochs(

@@ -198,22 +198,28 @@ def test_activation_with_an_output_buffer_gives_the_same_bits(name):
         assert a is buffer  # written in place: no fresh array per step
 
 
-@pytest.mark.parametrize("activation", ["relu", "tanh", "leaky_relu"])
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
-def test_train_step_is_bit_identical_to_forward_backward_step(activation, dtype, optimizer):
-    X, Y = letters()
-    spec = MLPSpec(sizes=(30, 16, 8, 3), activation=activation, dtype=dtype)
+def assert_train_step_matches_readable_path(spec, X, Y, optimizer, steps):
+    """Train two twins: forward/loss/backward/step vs the fused train_step; same losses and bits."""
     slow, fast = MLP(spec), MLP(spec)
     opt_slow = make_optimizer(optimizer, slow.params, 0.05)
     opt_fast = make_optimizer(optimizer, fast.params, 0.05)
-    for _ in range(20):
+    for _ in range(steps):
         slow.forward(X)
         loss = slow.loss(Y)
         opt_slow.step(slow.backward(Y).params)
         assert fast.train_step(X, Y, opt_fast) == loss
     for key in slow.params:
         assert np.array_equal(slow.params[key], fast.params[key]), key
+    return slow
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "leaky_relu"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_train_step_is_bit_identical_to_forward_backward_step(activation, dtype, optimizer):
+    X, Y = letters()
+    spec = MLPSpec(sizes=(30, 16, 8, 3), activation=activation, dtype=dtype)
+    slow = assert_train_step_matches_readable_path(spec, X, Y, optimizer, steps=20)
     # and the readable backward still keeps every intermediate as separate arrays
     slow.forward(X)
     grads = slow.backward(Y)
@@ -239,13 +245,5 @@ def test_train_step_with_reused_buffers_is_bit_identical_too(dtype):
     X = rng.normal(size=(64, 64)).astype(dtype)
     Y = np.eye(10)[rng.integers(0, 10, 64)].astype(dtype)
     spec = MLPSpec(sizes=(64, 600, 10), dtype=dtype)
-    slow, fast = MLP(spec), MLP(spec)
-    assert fast._workspace(len(X)) is not None
-    opt_slow, opt_fast = make_optimizer("momentum", slow.params, 0.05), make_optimizer("momentum", fast.params, 0.05)
-    for _ in range(4):
-        slow.forward(X)
-        loss = slow.loss(Y)
-        opt_slow.step(slow.backward(Y).params)
-        assert fast.train_step(X, Y, opt_fast) == loss
-    for key in slow.params:
-        assert np.array_equal(slow.params[key], fast.params[key]), key
+    assert MLP(spec)._workspace(len(X)) is not None
+    assert_train_step_matches_readable_path(spec, X, Y, "momentum", steps=4)

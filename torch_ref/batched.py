@@ -26,8 +26,8 @@ from handmade.batched import BatchedMLP, train_members
 from handmade.spec import MLPSpec, check_data
 from handmade.train import History, TrainPlan
 
-from .model import TORCH_DTYPES, torch_activation
-from .train import make_torch_optimizer
+from .model import TORCH_DTYPES, TorchMLP, torch_activation
+from .train import make_torch_optimizer, train_torch
 
 
 class BatchedTorchMLP(nn.Module):
@@ -148,7 +148,4 @@ def train_torch_batched(model: BatchedTorchMLP | Sequence[MLPSpec], X, Y, plan: 
 
 def train_torch_separately(specs: Sequence[MLPSpec], X, Y, plan: TrainPlan) -> list[History]:
     """The reference for ``train_torch_batched``: ``torch_ref.train_torch`` run once per spec."""
-    from .model import TorchMLP
-    from .train import train_torch
-
     return [train_torch(TorchMLP(spec), X, Y, plan) for spec in specs]

@@ -132,7 +132,6 @@ class Adapter:
     interface = "?"
 
     def __init__(self, loaded: LoadedClass, net: Network, calls: UserCalls | None = None):
-        self.loaded = loaded
         self.cls = loaded.cls
         self.net = net
         self.calls = calls if calls is not None else UserCalls(loaded.source)

@@ -30,6 +30,8 @@ does not return in time is a finding on the check that made it, and the other ch
 
 from __future__ import annotations
 
+import dataclasses
+
 from .adapters import LoadedClass, Network, load_target, make_adapter
 from .diagnosis import Finding
 from .gradient_checks import ForwardAndGradientChecks
@@ -70,9 +72,10 @@ def run_check(target, config: CheckConfig) -> Report:
         loaded = LoadedClass(cls=target, label=target.__name__, source=_source_of(target))
     else:
         loaded = target
-    sizes = (int(check_batches()["X"].shape[1]), config.hidden, int(check_batches()["Y"].shape[1]))
+    batch = check_batches()
+    sizes = (int(batch["X"].shape[1]), config.hidden, int(batch["Y"].shape[1]))
     loss = canonical_loss(config.loss)
-    config = CheckConfig(**{**config.__dict__, "loss": loss})
+    config = dataclasses.replace(config, loss=loss)
     report = None
     calls = UserCalls(loaded.source, config.timeout)  # shared by the dtypes: a call that hung is not repeated
     for dtype in config.dtypes:

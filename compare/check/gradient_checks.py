@@ -141,7 +141,7 @@ class ForwardAndGradientChecks(CheckSession):
     def diagnose_gradients(self, grads: dict, checks: dict, order: list[str]) -> None:
         failing = [k for k in order if not checks[k].passed]
         first = failing[0]
-        usable = all(grads[k] is not None and np.all(np.isfinite(grads[k])) for k in order)
+        usable = complete(grads)
         L = self.spec.n_layers
         if usable:
             user = dx.joint([grads[k] for k in order])

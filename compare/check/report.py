@@ -38,7 +38,7 @@ def render(report: Report) -> str:
         lines.append(f"  {'check'.ljust(width)}  status  rel diff")
         lines.append(f"  {'-' * width}  ------  --------")
         for c in checks:
-            rel = "-" if c.rel is None else ("inf" if c.rel == float("inf") else fmt(float(c.rel)))
+            rel = "-" if c.rel is None else fmt(float(c.rel))
             lines.append(f"  {c.name.ljust(width)}  {c.status.ljust(6)}  {rel}")
             for finding in c.findings:
                 lines += _wrap(finding.message, "      - ")
@@ -49,7 +49,7 @@ def render(report: Report) -> str:
                 lines += _wrap(finding.message, "    * ")
     s = report.summary()
     verdict = "everything matches torch" if report.passed else "differences from torch found"
-    worst = "inf" if s["worst_rel_diff"] == float("inf") else fmt(float(s["worst_rel_diff"]))
+    worst = fmt(float(s["worst_rel_diff"]))
     lines += ["", f"{s['checks']} checks, {s['failed']} failed; worst relative difference {worst}: {verdict}"]
     return "\n".join(lines)
 

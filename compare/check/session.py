@@ -50,7 +50,7 @@ class CheckSession:
                             output_activation=config.output_activation, loss=config.loss, seed=config.seed,
                             dtype=dtype)
         self.tol = tolerance_for(dtype)
-        self.dtol = dx.diagnosis_tolerance(dtype)
+        self.dtol = self.tol.diagnosis  # how well a hypothesis must fit to be named
         self.P0 = self.spec.init_params()
         self.data = {k: v.astype(dtype) for k, v in check_batches().items()}
         self.n, self.n_out = self.data["Y"].shape
@@ -111,7 +111,7 @@ class CheckSession:
             except (TypeError, ValueError, KeyError):
                 grads[key] = None
                 continue
-            status, _ = dx.shape_findings(key, arr, self.adapter.user_shape(key), len(self.data["X"]))
+            status, _ = dx.shape_findings(key, arr, self.adapter.user_shape(key), self.n)
             grads[key] = self.torch_layout_gradient(key, arr, status)
         return grads, None
 

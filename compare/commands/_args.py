@@ -54,7 +54,7 @@ def list_of(item_type):
     return parse
 
 
-def checked_names(kind: str, registry, resolve):
+def checked_names(kind: str, resolve):
     """Validate registry names (``resolve`` raises InvalidInput) as an argparse type."""
 
     def parse(text: str) -> str:
@@ -75,14 +75,19 @@ def dtypes(text: str) -> list[str]:
     return choices[text]
 
 
+def _nearest_existing(path: Path) -> Path:
+    """``path`` or its closest existing ancestor: the tool creates missing directories, so that one is checked."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def output_file(text: str) -> str:
     """A file the tool will write: refuse a directory, or a place no file can be created, before any work."""
     path = Path(text)
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a directory; give a file name")
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent  # the tool creates missing directories: check the nearest existing one
+    parent = _nearest_existing(path.parent)
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise argparse.ArgumentTypeError(f"cannot write {text!r}: {str(parent)!r} is not a writable directory")
     return text
@@ -93,9 +98,7 @@ def output_dir(text: str) -> str:
     path = Path(text)
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} exists and is not a directory")
-    nearest = path
-    while not nearest.exists() and nearest != nearest.parent:
-        nearest = nearest.parent
+    nearest = _nearest_existing(path)
     if not os.access(nearest, os.W_OK | os.X_OK):
         raise argparse.ArgumentTypeError(f"cannot write into {text!r}: {str(nearest)!r} is not writable")
     return text

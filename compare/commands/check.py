@@ -75,7 +75,7 @@ def timeout_seconds(text: str) -> float:
 
 
 def configure(parser):
-    from handmade.activations import ACTIVATIONS, Activation
+    from handmade.activations import Activation
 
     parser.epilog = EXAMPLES
     parser.add_argument("target", metavar="FILE.py:CLASS",
@@ -86,10 +86,10 @@ def configure(parser):
     parser.add_argument("--loss", type=loss_name, default="mse",
                         help="the loss your class implements: mse (mean), sse (sum) or half_sse (half-sum, "
                              "1/2 sum (s - y)^2) (default: mse)")
-    parser.add_argument("--activation", default="relu", type=_args.checked_names("activation", ACTIVATIONS, Activation),
+    parser.add_argument("--activation", default="relu", type=_args.checked_names("activation", Activation),
                         help="hidden activation your class uses (default: relu)")
     parser.add_argument("--output-activation", default="identity",
-                        type=_args.checked_names("activation", ACTIVATIONS, Activation),
+                        type=_args.checked_names("activation", Activation),
                         help="output activation your class uses: identity or relu (default: identity)")
     parser.add_argument("--hidden", type=_args.positive_int, default=16, help="hidden layer size (default: 16)")
     parser.add_argument("--lr", type=_args.positive_float, default=0.1, help="learning rate of the training "

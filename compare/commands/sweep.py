@@ -46,23 +46,22 @@ exit code 0 when every cell matches, 1 otherwise, 2 for bad input.
 
 
 def configure(parser):
-    from handmade.activations import ACTIVATIONS, Activation
-    from handmade.init import INITIALISERS, Initialiser
+    from handmade.activations import Activation
+    from handmade.init import Initialiser
     from handmade.optim import OPTIMIZERS, resolve_optimizer
 
     from .. import sweep
 
     parser.epilog = EXAMPLES
-    parser.add_argument("--activations", type=_args.list_of(_args.checked_names("activation", ACTIVATIONS, Activation)),
+    parser.add_argument("--activations", type=_args.list_of(_args.checked_names("activation", Activation)),
                         default=list(sweep.DEFAULT_ACTIVATIONS), help="comma-separated (default: %(default)s)")
     parser.add_argument("--lrs", type=_args.list_of(_args.positive_float), default=list(sweep.DEFAULT_LRS),
                         help="learning rates, comma-separated, each > 0 (default: %(default)s)")
-    parser.add_argument("--inits", type=_args.list_of(_args.checked_names("initialiser", INITIALISERS, Initialiser)),
+    parser.add_argument("--inits", type=_args.list_of(_args.checked_names("initialiser", Initialiser)),
                         default=list(sweep.DEFAULT_INITS), help="comma-separated (default: %(default)s)")
     parser.add_argument("--seeds", type=_args.list_of(_args.nonnegative_int), default=[0],
                         help="seeds of the initial weights and the batch order (default: 0)")
-    parser.add_argument("--optimizer", type=_args.list_of(_args.checked_names("optimizer", OPTIMIZERS,
-                                                                             resolve_optimizer)),
+    parser.add_argument("--optimizer", type=_args.list_of(_args.checked_names("optimizer", resolve_optimizer)),
                         default=["sgd"], help=f"comma-separated; one of {', '.join(OPTIMIZERS)}, optionally with "
                                               "parameters like momentum(momentum=0.5) (default: sgd)")
     parser.add_argument("--epochs", type=_args.positive_int, default=1000, help="epochs per run (default: 1000)")

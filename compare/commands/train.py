@@ -24,23 +24,23 @@ disagrees: a bug). Exit code 0 for the first three, 1 for a mismatch.
 
 
 def configure(parser):
-    from handmade.activations import ACTIVATIONS, Activation
-    from handmade.init import INITIALISERS, Initialiser
+    from handmade.activations import Activation
+    from handmade.init import Initialiser
     from handmade.losses import LOSSES, get_loss
     from handmade.optim import OPTIMIZERS, resolve_optimizer
 
     parser.epilog = EXAMPLES
-    parser.add_argument("--activation", type=_args.checked_names("activation", ACTIVATIONS, Activation),
+    parser.add_argument("--activation", type=_args.checked_names("activation", Activation),
                         default="relu", help="hidden activation (default: relu)")
-    parser.add_argument("--output-activation", type=_args.checked_names("activation", ACTIVATIONS, Activation),
+    parser.add_argument("--output-activation", type=_args.checked_names("activation", Activation),
                         default="identity", help="output activation (default: identity)")
-    parser.add_argument("--loss", type=_args.checked_names("loss", LOSSES, get_loss), default="mse",
+    parser.add_argument("--loss", type=_args.checked_names("loss", get_loss), default="mse",
                         help=f"one of {', '.join(LOSSES)} (default: mse)")
-    parser.add_argument("--init", type=_args.checked_names("initialiser", INITIALISERS, Initialiser),
+    parser.add_argument("--init", type=_args.checked_names("initialiser", Initialiser),
                         default="torch_default", help="initialiser (default: torch_default)")
     parser.add_argument("--seed", type=_args.nonnegative_int, default=0,
                         help="seed of the initial weights and the batch order (default: 0)")
-    parser.add_argument("--optimizer", type=_args.checked_names("optimizer", OPTIMIZERS, resolve_optimizer),
+    parser.add_argument("--optimizer", type=_args.checked_names("optimizer", resolve_optimizer),
                         default="sgd", help=f"one of {', '.join(OPTIMIZERS)}, optionally with parameters "
                                             "like momentum(momentum=0.5) (default: sgd)")
     parser.add_argument("--lr", type=_args.positive_float, default=0.1, help="learning rate > 0 (default: 0.1)")

@@ -43,11 +43,6 @@ class Para:
 
 
 @dataclass
-class Bullets:
-    items: list[str]
-
-
-@dataclass
 class Table:
     headers: list[str]
     rows: list[list[str]]  # already formatted with num/pct

@@ -32,7 +32,7 @@ from handmade.model import MLP
 from handmade.spec import MLPSpec
 from handmade.train import History, TrainPlan, train
 
-from ..records import Record, compare_arrays
+from ..records import Record, compare_arrays, summarize
 from ..tolerance import tolerance_for
 
 SIDES = ("handmade", "torch")
@@ -108,20 +108,18 @@ def check_batched(name: str, specs: list[MLPSpec], batched: list[History], membe
         tol = tolerance_for(spec.dtype).trajectory
         label = f"{name}: member {i} ({spec.init}, seed {spec.seed})"
         note = "batched run (a) against the same network trained alone with handmade.train (b)"
+        p_batched, p_alone = flat_params(batched[i].final_params), flat_params(alone.final_params)
         loss = compare_arrays(f"{label} loss curve", batched[i].loss, alone.loss, tol, kind=BATCHED_KIND, note=note)
-        params = compare_arrays(f"{label} final parameters", flat_params(batched[i].final_params),
-                                flat_params(alone.final_params), tol, kind=BATCHED_KIND, note=note)
+        params = compare_arrays(f"{label} final parameters", p_batched, p_alone, tol, kind=BATCHED_KIND, note=note)
         records += [loss, params]
         rows.append({"member": i, "init": spec.init, "seed": spec.seed,
                      "loss_max_abs_diff": loss.max_abs_diff, "loss_rel_diff": loss.max_rel_diff,
                      "params_max_abs_diff": params.max_abs_diff, "params_rel_diff": params.max_rel_diff,
                      "loss_epochs_equal": int(np.sum(loss_abs_diff(batched[i].loss, alone.loss) == 0)),
                      "epochs": len(alone.loss),
-                     "params_identical": bool(np.array_equal(flat_params(batched[i].final_params),
-                                                             flat_params(alone.final_params)))})
+                     "params_identical": bool(np.array_equal(p_batched, p_alone))})
     summary = {
-        "members_checked": len(rows), "checks": len(records), "failed": sum(not r.passed for r in records),
-        "worst_rel_diff": max((r.max_rel_diff for r in records), default=0.0),
+        "members_checked": len(rows), **summarize(records),
         "loss_max_abs_diff": max((r["loss_max_abs_diff"] for r in rows), default=0.0),
         "loss_rel_diff": max((r["loss_rel_diff"] for r in rows), default=0.0),
         "params_max_abs_diff": max((r["params_max_abs_diff"] for r in rows), default=0.0),

@@ -61,7 +61,9 @@ def _pair_panels(plt, runs: list[dict], label_of, title: str):
 
 
 def task1_loss(plt, res):
-    return _pair_panels(plt, [{"curves": res["curves"]}], lambda r: "30-16-3 relu", bi("task1_loss_title"))
+    spec = res["spec"]
+    name = f"{'-'.join(map(str, spec['sizes']))} {spec['activation']}"
+    return _pair_panels(plt, [{"curves": res["curves"]}], lambda r: name, bi("task1_loss_title"))
 
 
 def task1_letters(plt, res):

@@ -14,11 +14,9 @@ from pathlib import Path
 
 from ..tolerance import tolerance_for
 from . import cost, task1, task2_init, task3_training, theory
-from .blocks import Bullets, Figure, Heading, Para, Table, num
+from .blocks import Figure, Heading, Para, Table, num
 from .i18n import t
 from .pairs import BATCHED_KIND
-
-SECTIONS = ("task1", "task2", "task3", "theory")
 
 
 def parity_blocks(results: dict, lang: str) -> list:
@@ -76,8 +74,6 @@ def to_markdown(blocks: list) -> str:
             out.append("#" * b.level + " " + b.text)
         elif isinstance(b, Para):
             out.append(b.text)
-        elif isinstance(b, Bullets):
-            out.append("\n".join(f"- {item}" for item in b.items))
         elif isinstance(b, Table):
             lines = ["| " + " | ".join(_cell(h) for h in b.headers) + " |",
                      "|" + "|".join("---" for _ in b.headers) + "|"]
@@ -114,8 +110,6 @@ def to_html(blocks: list, out_dir: Path, lang: str) -> str:
             body.append(f"<h{b.level}>{inline_html(b.text)}</h{b.level}>")
         elif isinstance(b, Para):
             body.append(f"<p>{inline_html(b.text)}</p>")
-        elif isinstance(b, Bullets):
-            body.append("<ul>" + "".join(f"<li>{inline_html(i)}</li>" for i in b.items) + "</ul>")
         elif isinstance(b, Table):
             head = "".join(f"<th>{inline_html(h)}</th>" for h in b.headers)
             rows = "".join("<tr>" + "".join(f"<td>{inline_html(c)}</td>" for c in row) + "</tr>" for row in b.rows)

@@ -33,7 +33,7 @@ def run(cfg, tick) -> tuple[dict, list]:
     spec = SPEC.replace(seed=cfg.seed)
     plan = TrainPlan(optimizer="sgd", lr=cfg.lr, epochs=cfg.task1_epochs)
     tol = tolerance_for(spec.dtype).trajectory
-    records = [r for r in compare_step(spec, X, Y).records]
+    records = list(compare_step(spec, X, Y).records)
     pair = run_pair("task1 loss curve", spec, X, Y, plan)
     records.append(pair.record)
     tick("task 1: trained both sides")

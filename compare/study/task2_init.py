@@ -51,8 +51,8 @@ def distinct_units(params: dict) -> int:
     return int(len(np.unique(rows, axis=0)))
 
 
-def first_layer_grad_norm(spec: MLPSpec, X: np.ndarray, Y: np.ndarray) -> float:
-    net = MLP(spec)
+def first_layer_grad_norm(spec: MLPSpec, params: dict, X: np.ndarray, Y: np.ndarray) -> float:
+    net = MLP(spec, params)
     net.forward(X)
     g = net.backward(Y).params
     return math.sqrt(float(np.vdot(g["layers.0.weight"], g["layers.0.weight"]))
@@ -83,7 +83,7 @@ def run_scheme(name: str, specs: list[MLPSpec], hand: list, ref: list, cfg, X, Y
             "dead_start": dead_share(init_params, X), "dead_end": dead_share(h.final_params, X),
             "distinct_units_start": distinct_units(init_params),
             "distinct_units_end": distinct_units(h.final_params),
-            "grad_norm_start": first_layer_grad_norm(spec, X, Y),
+            "grad_norm_start": first_layer_grad_norm(spec, init_params, X, Y),
         })
     curves = padded([h.loss for h in hand], plan.epochs)
     reached = [r["epochs_to_threshold"] for r in runs if r["epochs_to_threshold"] is not None]
@@ -185,11 +185,10 @@ def ranking(schemes: list[dict]) -> list[str]:
     return [s["name"] for s in sorted(schemes, key=rank_key)]
 
 
-def losers(res: dict) -> list[dict]:
+def losers(schemes: list[dict], best: dict) -> list[dict]:
     """Schemes that failed some runs or needed >= 1.5x the best's epochs."""
-    best = scheme(res, ranking(res["schemes"])[0])
     out = []
-    for s in res["schemes"]:
+    for s in schemes:
         if s is best:
             continue
         slow = (s["median_epochs_to_threshold"] is not None and best["median_epochs_to_threshold"]
@@ -214,7 +213,7 @@ def conclude(res: dict, lang: str) -> list[str]:
     if runner_up is not None:
         lines.append(t("t2.runner_up", lang, name=runner_up["name"], share=pct(runner_up["reach_share"]),
                        epochs=num(runner_up["median_epochs_to_threshold"])))
-    for s in losers(res):
+    for s in losers(res["schemes"], best):
         why = "; ".join(t(key, lang, **values) for key, values in loser_reasons(s, best))
         lines.append(t("t2.loser", lang, name=s["name"], share=pct(s["reach_share"]),
                        loss=num(s["median_final_loss"]), why=why or t("t2.why_none", lang)))
