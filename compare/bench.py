@@ -8,9 +8,12 @@ What is timed, per size and dtype:
   ``nn.Module`` + autograd + ``torch.optim.SGD`` (``zero_grad``, loss,
   ``item()``, ``backward``, ``step``); scikit-learn: ``MLPRegressor.partial_fit``
   (solver sgd, momentum 0, alpha 0, full batch, constant rate: one step per call).
-  The implementations take turns, block after block, so a noisy neighbour on a
-  shared machine hits all three alike; each block gives one per-step time and
-  the table shows the median and the min-max over blocks.
+  The implementations take turns, block after block, in alternating order and
+  with a settle pause between libraries when threads can spin
+  (``compare.timing``); each block gives one per-step time, the table shows
+  the median and the min-max over blocks, and each ratio is the median of the
+  ratios of blocks in the same round, so a minute when the machine runs slow
+  hits both sides of a ratio alike.
 * **run**: a whole training run with the public APIs (``handmade.train``,
   ``torch_ref.train_torch``, a ``partial_fit`` loop), once each. The handmade
   and torch loss curves must agree (the trajectory tolerance): those are the
@@ -19,7 +22,7 @@ What is timed, per size and dtype:
   forward, as much for dW, and again for da except at the input layer (which
   torch skips too), over the median step time, against a plain matmul of the
   first layer's shape, ``X @ W^T`` (N, n_0) x (n_0, n_1), of the same dtype,
-  timed in the same blocks as the steps (taking turns with them).
+  timed in the same rounds as the steps (taking turns with them; paired ratio).
 * **batched**: K letters networks (seeds 0..K-1) x E epochs with
   ``handmade.batched.train_batched`` and ``torch_ref.batched.train_torch_batched``
   against K separate runs; the speed-up and the largest difference. The K
@@ -42,8 +45,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .bench_targets import summarize_bench
 from .progress import Progress
-from .records import compare_arrays, summarize
+from .records import compare_arrays
+from .timing import settle_seconds, time_steps
 from .tolerance import tolerance_for
 
 
@@ -63,19 +68,7 @@ SIZES: dict[str, BenchSize] = {
 }
 GFLOP_SIZES = ("medium", "large")
 LR = 0.01
-BLOCK_SECONDS = 0.02  # one timed block; shorter blocks see more timer and scheduler noise
 BATCHED_GROUPS = 5  # the separate runs of the batched comparison, in this many turns
-
-TARGETS = {  # name -> (what, goal); checked in summarize_bench
-    "tiny_vs_torch": "handmade >= 5x faster than torch at tiny (ratio <= 0.2)",
-    "small_medium_vs_torch": "handmade no slower than torch at small and medium (ratio <= 1)",
-    "large_vs_torch": "handmade within 1.15x of torch at large (ratio <= 1.15)",
-    "vs_sklearn": "handmade faster than scikit-learn at every size (ratio < 1)",
-    "large_matmul_fraction": "large: handmade >= 85% of the NumPy matmul GFLOP/s",
-    "batched_handmade": "100 letters nets batched >= 20x faster than separate (handmade)",
-    "batched_torch": "100 letters nets batched >= 10x faster than separate (torch)",
-}
-
 
 def bench_data(name: str, dtype: str):
     """Deterministic data: the letters for tiny, seeded Gaussian inputs and one-hot targets otherwise."""
@@ -96,11 +89,6 @@ def step_flops(sizes, n_rows: int) -> float:
     layers = list(zip(sizes[:-1], sizes[1:]))
     per_pass = 2.0 * n_rows * sum(n_in * n_out for n_in, n_out in layers)
     return 3 * per_pass - 2.0 * n_rows * layers[0][0] * layers[0][1]
-
-
-def stats_us(samples: list[float]) -> dict:
-    us = [s * 1e6 for s in samples]
-    return {"median_us": statistics.median(us), "min_us": min(us), "max_us": max(us), "samples": len(us)}
 
 
 # -- the three steps ------------------------------------------------------------------------------
@@ -175,26 +163,6 @@ def sklearn_available() -> bool:
     return True
 
 
-def time_steps(steps: dict, rounds: int) -> dict:
-    """Per-step times of each step function, taking turns block by block; {name: stats}."""
-    per_block = {}
-    for name, step in steps.items():
-        step()  # warm-up: caches, lazy imports, first allocations
-        start = time.perf_counter()
-        step()
-        one = max(time.perf_counter() - start, 1e-7)
-        per_block[name] = max(1, int(BLOCK_SECONDS / one))
-    samples = {name: [] for name in steps}
-    for _ in range(rounds):
-        for name, step in steps.items():
-            n = per_block[name]
-            start = time.perf_counter()
-            for _ in range(n):
-                step()
-            samples[name].append((time.perf_counter() - start) / n)
-    return {name: stats_us(s) for name, s in samples.items()}
-
-
 MATMULS = ("matmul_numpy", "matmul_torch")
 
 
@@ -218,8 +186,11 @@ def matmul_flops(sizes, n_rows: int) -> float:
 
 
 # -- whole runs -----------------------------------------------------------------------------------
-def time_runs(spec, X, Y, epochs: int, with_sklearn: bool) -> tuple[dict, list]:
-    """One run per implementation: seconds and per-epoch time; the handmade-vs-torch loss records."""
+def time_runs(spec, X, Y, epochs: int, with_sklearn: bool, settle: float = 0.0) -> tuple[dict, list]:
+    """One run per implementation: seconds and per-epoch time; the handmade-vs-torch loss records.
+
+    ``settle``: seconds to sleep before each run, so the previous library's threads stop spinning.
+    """
     import warnings
 
     from handmade.model import MLP
@@ -228,23 +199,26 @@ def time_runs(spec, X, Y, epochs: int, with_sklearn: bool) -> tuple[dict, list]:
     from torch_ref.train import train_torch
 
     plan = TrainPlan(optimizer="sgd", lr=LR, epochs=epochs)
-    out = {}
-    start = time.perf_counter()
-    mine = train(MLP(spec), X, Y, plan)
-    out["handmade"] = time.perf_counter() - start
-    start = time.perf_counter()
-    ref = train_torch(TorchMLP(spec), X, Y, plan)
-    out["torch"] = time.perf_counter() - start
-    if with_sklearn:
+    out, results = {}, {}
+
+    def sklearn_run():
         reg = sklearn_regressor(spec, len(X))
-        start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for _ in range(epochs):
                 reg.partial_fit(X, Y)
-        out["sklearn"] = time.perf_counter() - start
+
+    runs = {"handmade": lambda: train(MLP(spec), X, Y, plan), "torch": lambda: train_torch(TorchMLP(spec), X, Y, plan)}
+    if with_sklearn:
+        runs["sklearn"] = sklearn_run
+    for name, run in runs.items():
+        time.sleep(settle)
+        start = time.perf_counter()
+        results[name] = run()
+        out[name] = time.perf_counter() - start
     tol = tolerance_for(spec.dtype).trajectory
-    records = [compare_arrays(f"run loss {spec.sizes} {spec.dtype}", mine.loss, ref.loss, tol, kind="trajectory")]
+    records = [compare_arrays(f"run loss {spec.sizes} {spec.dtype}", results["handmade"].loss,
+                              results["torch"].loss, tol, kind="trajectory")]
     return {"epochs": epochs, "seconds": out, "per_epoch_us": {k: v / epochs * 1e6 for k, v in out.items()}}, records
 
 
@@ -333,10 +307,12 @@ def run_bench(size_names, dtypes, quick: bool = False, rounds: int | None = None
     """Everything the command prints and writes; see ``summarize_bench`` for the summary.
 
     ``threads``: BLAS and torch intra-op threads for the whole run (default: the libraries' own
-    choice, one per core).
+    choice, one per core). With more than one, blocks of different libraries are separated by a
+    settle pause (``compare.timing``).
     """
+    settle = settle_seconds(threads)
     if threads is None:
-        return _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_epochs, progress)
+        return _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_epochs, progress, settle)
     import torch
 
     try:
@@ -350,20 +326,27 @@ def run_bench(size_names, dtypes, quick: bool = False, rounds: int | None = None
     torch.set_num_threads(threads)
     try:
         with threadpool_limits(limits=threads, user_api="blas"):
-            results = _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_epochs, progress)
+            results = _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_epochs, progress,
+                                 settle)
     finally:
         torch.set_num_threads(before)
     results["threads"] = threads
     return results
 
 
-def _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_epochs, progress) -> dict:
+# The library each timed step runs on: a settle pause separates blocks of different ones.
+LIBRARY = {"handmade": "numpy", "handmade_api": "numpy", "matmul_numpy": "numpy", "sklearn": "numpy",
+           "torch": "torch", "matmul_torch": "torch"}
+
+
+def _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_epochs, progress, settle) -> dict:
     from handmade.spec import MLPSpec
 
-    rounds = rounds or (3 if quick else 7)
+    rounds = rounds or (5 if quick else 15)
     with_sklearn = sklearn_available()
     results = {"environment": environment(), "imports": import_times(), "quick": quick, "rounds": rounds,
-               "lr": LR, "sklearn_available": with_sklearn, "threads": None, "sizes": {}, "records": []}
+               "settle_s": settle, "lr": LR, "sklearn_available": with_sklearn, "threads": None, "sizes": {},
+               "records": []}
     records = []
     total = len(size_names) * len(dtypes) + (1 if batched else 0)
     with Progress(total, "bench", enabled=None if progress else False) as bar:
@@ -378,11 +361,11 @@ def _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_e
                     steps["sklearn"] = sklearn_step(spec, X, Y)
                 if name in GFLOP_SIZES:
                     steps.update(matmul_steps(size.sizes, size.batch, dtype))
-                timed = time_steps(steps, rounds)
+                timed = time_steps(steps, rounds, LIBRARY, settle)
                 matmuls = {key: timed.pop(key) for key in MATMULS if key in timed}
                 entry = {"sizes": list(size.sizes), "batch": size.batch, "step": timed}
                 epochs = size.quick_run_epochs if quick else size.run_epochs
-                entry["run"], run_records = time_runs(spec, X, Y, epochs, with_sklearn)
+                entry["run"], run_records = time_runs(spec, X, Y, epochs, with_sklearn, settle)
                 records += run_records
                 if name in GFLOP_SIZES:
                     flops = step_flops(size.sizes, size.batch)
@@ -404,50 +387,3 @@ def _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_e
     results["records"] = [r.to_dict() for r in records]
     results["summary"] = summarize_bench(results, records)
     return results
-
-
-def summarize_bench(results: dict, records) -> dict:
-    """The top-level summary: parity counts, then per size and dtype the ratios, then the targets."""
-    summary = summarize(records)
-    per_size = {}
-    for name, by_dtype in results["sizes"].items():
-        for dtype, entry in by_dtype.items():
-            step = entry["step"]
-            mine = step["handmade"]["median_us"]
-            row = {"handmade_over_torch": mine / step["torch"]["median_us"],
-                   "handmade_over_sklearn": (mine / step["sklearn"]["median_us"]) if "sklearn" in step else None}
-            if "gflops" in entry:
-                row["matmul_fraction"] = entry["gflops"]["handmade"] / entry["gflops"]["matmul_numpy"]
-            per_size.setdefault(name, {})[dtype] = row
-    summary["sizes"] = per_size
-    if "batched" in results:
-        summary["batched_speedup"] = {side: results["batched"][side]["speedup"] for side in ("handmade", "torch")}
-    summary["targets"] = check_targets(per_size, summary.get("batched_speedup"), results.get("batched"))
-    return summary
-
-
-def check_targets(per_size: dict, batched_speedup: dict | None, batched: dict | None) -> dict:
-    """Each acceptance target: the measured values and whether they are met (None: not measured)."""
-
-    def values(names, key):
-        return [row[key] for n in names for row in per_size.get(n, {}).values() if row.get(key) is not None]
-
-    def verdict(measured, ok):
-        return {"measured": measured, "met": (all(ok(v) for v in measured) if measured else None)}
-
-    full_batch = batched is not None and batched["networks"] >= 100 and batched["epochs"] >= 1000
-    out = {
-        "tiny_vs_torch": verdict(values(["tiny"], "handmade_over_torch"), lambda r: r <= 0.2),
-        "small_medium_vs_torch": verdict(values(["small", "medium"], "handmade_over_torch"), lambda r: r <= 1.0),
-        "large_vs_torch": verdict(values(["large"], "handmade_over_torch"), lambda r: r <= 1.15),
-        "vs_sklearn": verdict(values(list(SIZES), "handmade_over_sklearn"), lambda r: r < 1.0),
-        "large_matmul_fraction": verdict(values(["large"], "matmul_fraction"), lambda r: r >= 0.85),
-        "batched_handmade": verdict([batched_speedup["handmade"]] if batched_speedup else [], lambda s: s >= 20),
-        "batched_torch": verdict([batched_speedup["torch"]] if batched_speedup else [], lambda s: s >= 10),
-    }
-    for name, entry in out.items():
-        entry["goal"] = TARGETS[name]
-    if not full_batch:
-        for name in ("batched_handmade", "batched_torch"):
-            out[name]["note"] = "measured with fewer networks/epochs than the target's 100 x 1000"
-    return out

@@ -258,8 +258,9 @@ class _HandmadeEngine:
 
     def update(self, norms: bool):
         grad_blocks = self.model.backward(self._ds)
-        # reads the gradients, never changes them: the norms below are pre-update
-        self.optimizer.step(dict(zip(self.model.block_keys, grad_blocks)))
+        # The gradient blocks are this engine's buffers: the step may use them as scratch space,
+        # unless the norms below (of the pre-update gradients) still need them.
+        self.optimizer.step(dict(zip(self.model.block_keys, grad_blocks)), overwrite_grads=not norms)
         if not norms:
             return None
         return _layer_norms(split_blocks(grad_blocks, self.model._keys), self.model.spec.n_layers)

@@ -202,7 +202,7 @@ class MLP:
             Y = self._targets(Y, s)
         loss = float(self._loss.f(s, Y))
         if math.isfinite(loss):
-            optimizer.step(self._backprop(Y, keep=False, workspace=workspace).params)
+            optimizer.step(self._backprop(Y, keep=False, workspace=workspace).params, overwrite_grads=True)
         return loss
 
     # -- helpers -------------------------------------------------------------------

@@ -239,11 +239,12 @@ def test_train_step_skips_update_on_non_finite_loss():
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_train_step_with_reused_buffers_is_bit_identical_too(dtype):
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum"])
+def test_train_step_with_reused_buffers_is_bit_identical_too(dtype, optimizer):
     # Big enough for train_step to keep its buffers between steps (see MLP._workspace).
     rng = np.random.default_rng(0)
     X = rng.normal(size=(64, 64)).astype(dtype)
     Y = np.eye(10)[rng.integers(0, 10, 64)].astype(dtype)
     spec = MLPSpec(sizes=(64, 600, 10), dtype=dtype)
     assert MLP(spec)._workspace(len(X)) is not None
-    assert_train_step_matches_readable_path(spec, X, Y, "momentum", steps=4)
+    assert_train_step_matches_readable_path(spec, X, Y, optimizer, steps=4)

@@ -69,6 +69,25 @@ def test_steps_match_torch_float32(spec_text):
         np.testing.assert_allclose(p, theirs[key], rtol=0, atol=1e-6)
 
 
+@pytest.mark.parametrize("spec_text", VARIANTS)
+def test_overwrite_grads_gives_the_same_bits_and_only_then_touches_the_gradients(spec_text):
+    rng = np.random.default_rng(5)
+    params, opt, _, _ = _pair(spec_text, "float64")
+    twin = {k: v.copy() for k, v in params.items()}
+    opt_twin = make_optimizer(spec_text, twin, 0.05)
+    for _ in range(3):
+        grads = _random_grads(rng, params)
+        kept = {k: g.copy() for k, g in grads.items()}
+        opt.step(grads)
+        for key in grads:
+            assert np.array_equal(grads[key], kept[key]), f"{key}: step() changed a gradient it was not given"
+        opt_twin.step(kept, overwrite_grads=True)
+    for key in params:
+        assert np.array_equal(params[key], twin[key]), key
+    if spec_text == "sgd":  # plain SGD scales the given-up gradient in place instead of a kept scratch array
+        assert not opt_twin._scratch and opt._scratch
+
+
 def test_a_wrong_formula_would_be_caught():
     """The comparison above is sensitive: Adam with eps inside the sqrt differs visibly."""
     params, opt, model, topt = _pair("adam(eps=1e-6)", "float64")

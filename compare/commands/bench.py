@@ -16,12 +16,16 @@ examples:
   mlp-parity bench --threads 1                      # one BLAS/torch thread: steadier on a busy machine
 
 A step is forward, loss, backward and an SGD update. The three implementations
-take turns, block after block (~20 ms each), so background load hits them
-alike; 'median' and 'min-max' are per-step times over the blocks. Ratios are
-time(handmade) / time(other): below 1, handmade is faster. GFLOP/s (medium,
-large) counts the matmuls of a step and compares them with a plain matmul of
-the same dtype timed in the same process. 'batched' trains K letters networks
-at once (stacked weights) against K separate runs.
+take turns, block after block (~20 ms each, order alternating by round, a
+0.25 s pause between libraries when they run more than one thread, so that
+idle threads spinning in one do not slow the other); 'median' and 'min-max'
+are per-step times over the blocks. Ratios are time(handmade) / time(other),
+the median over rounds of the two blocks of the same round: below 1,
+handmade is faster. GFLOP/s (medium, large) counts the matmuls of a step and
+compares them with a plain matmul of the same dtype timed in the same
+process; 'matmul numpy/torch' is that matmul's time in NumPy over torch (their
+BLAS libraries' own gap). 'batched' trains K letters networks at once
+(stacked weights) against K separate runs.
 
 scikit-learn is optional: pip install '.[bench]'. On a machine shared with
 other jobs, run it twice and compare the ranges: a 2-thread BLAS call waits
@@ -46,9 +50,9 @@ def configure(parser):
     parser.add_argument("--dtype", type=_args.dtypes, default=["float64", "float32"],
                         help="float64, float32 or both (default: both)")
     parser.add_argument("--quick", action="store_true",
-                        help="3 blocks per timing, short runs, 10 networks x 100 epochs batched")
+                        help="5 rounds of blocks, short runs, 10 networks x 100 epochs batched")
     parser.add_argument("--rounds", type=_args.positive_int, default=None,
-                        help="timed blocks per implementation (default: 7, or 3 with --quick)")
+                        help="rounds of timed blocks, one per implementation (default: 15, or 5 with --quick)")
     parser.add_argument("--networks", type=_args.positive_int, default=None,
                         help="networks in the batched comparison (default: 100, or 10 with --quick)")
     parser.add_argument("--batched-epochs", type=_args.positive_int, default=None,
@@ -76,7 +80,8 @@ def run(args) -> int:
     print(f"import torch {imports['import_torch_s']:.2f} s; first torch.optim optimizer "
           f"{imports['first_torch_optim_s']:.2f} s (pulls in torch._dynamo); "
           f"load average {results['environment']['load_average_1min']:.2f}; "
-          f"threads {results['threads'] or 'library default'}")
+          f"threads {results['threads'] or 'library default'}; {results['rounds']} rounds"
+          + (f", {results['settle_s']:g} s settle pause between libraries" if results["settle_s"] else ""))
     if not results["sklearn_available"]:
         print("scikit-learn is not installed: its columns are empty (pip install '.[bench]')")
     rows = []
@@ -90,10 +95,12 @@ def run(args) -> int:
                          f"{ratios['handmade_over_torch']:.2f}",
                          None if ratios["handmade_over_sklearn"] is None else f"{ratios['handmade_over_sklearn']:.2f}",
                          f"{gf['handmade']:.1f}/{gf['matmul_numpy']:.1f}" if gf else None,
-                         f"{ratios['matmul_fraction']:.0%}" if gf else None])
+                         f"{ratios['matmul_fraction']:.0%}" if gf else None,
+                         f"{ratios['numpy_matmul_over_torch']:.2f}" if gf else None])
     print("\nper training step (microseconds)")
     print(text_table(["size", "dtype", "handmade", "min-max", "torch", "min-max", "sklearn", "min-max",
-                      "handmade api", "h/torch", "h/sklearn", "GFLOP/s h/matmul", "of matmul"], rows))
+                      "handmade api", "h/torch", "h/sklearn", "GFLOP/s h/matmul", "of matmul",
+                      "matmul numpy/torch"], rows))
     run_rows = []
     for name, by_dtype in results["sizes"].items():
         for dtype, entry in by_dtype.items():
