@@ -15,7 +15,8 @@ What is timed, per size and dtype:
   ratios of blocks in the same round, so a minute when the machine runs slow
   hits both sides of a ratio alike.
 * **run**: a whole training run with the public APIs (``handmade.train``,
-  ``torch_ref.train_torch``, a ``partial_fit`` loop), once each. The handmade
+  ``torch_ref.train_torch``, a ``partial_fit`` loop), 3 runs each (1 quick),
+  taking turns like the steps, with a paired ratio. The handmade
   and torch loss curves must agree (the trajectory tolerance): those are the
   bench's parity checks.
 * **GFLOP/s** (medium, large): matmul flops of a step, 2 N sum(in*out) for the
@@ -48,7 +49,7 @@ import numpy as np
 from .bench_targets import summarize_bench
 from .progress import Progress
 from .records import compare_arrays
-from .timing import settle_seconds, time_steps
+from .timing import paired_ratio, settle_seconds, time_steps
 from .tolerance import tolerance_for
 
 
@@ -186,10 +187,13 @@ def matmul_flops(sizes, n_rows: int) -> float:
 
 
 # -- whole runs -----------------------------------------------------------------------------------
-def time_runs(spec, X, Y, epochs: int, with_sklearn: bool, settle: float = 0.0) -> tuple[dict, list]:
-    """One run per implementation: seconds and per-epoch time; the handmade-vs-torch loss records.
+def time_runs(spec, X, Y, epochs: int, with_sklearn: bool, rounds: int = 3,
+              settle: float = 0.0) -> tuple[dict, list]:
+    """Whole runs, taking turns like the steps (``rounds`` each, paired ratios); the loss records.
 
-    ``settle``: seconds to sleep before each run, so the previous library's threads stop spinning.
+    Returns ``{"epochs", "seconds": {impl: stats_us of the runs}, "per_epoch_us": {impl: median},
+    "handmade_over_torch": paired ratio}`` and the handmade-vs-torch loss-curve record (every
+    run of one implementation gives the same curve: the runs are deterministic).
     """
     import warnings
 
@@ -199,7 +203,7 @@ def time_runs(spec, X, Y, epochs: int, with_sklearn: bool, settle: float = 0.0) 
     from torch_ref.train import train_torch
 
     plan = TrainPlan(optimizer="sgd", lr=LR, epochs=epochs)
-    out, results = {}, {}
+    histories = {}
 
     def sklearn_run():
         reg = sklearn_regressor(spec, len(X))
@@ -208,18 +212,20 @@ def time_runs(spec, X, Y, epochs: int, with_sklearn: bool, settle: float = 0.0) 
             for _ in range(epochs):
                 reg.partial_fit(X, Y)
 
-    runs = {"handmade": lambda: train(MLP(spec), X, Y, plan), "torch": lambda: train_torch(TorchMLP(spec), X, Y, plan)}
-    if with_sklearn:
-        runs["sklearn"] = sklearn_run
-    for name, run in runs.items():
-        time.sleep(settle)
-        start = time.perf_counter()
-        results[name] = run()
-        out[name] = time.perf_counter() - start
+    def handmade_run():
+        histories["handmade"] = train(MLP(spec), X, Y, plan)
+
+    def torch_run():
+        histories["torch"] = train_torch(TorchMLP(spec), X, Y, plan)
+
+    runs = {"handmade": handmade_run, "torch": torch_run, **({"sklearn": sklearn_run} if with_sklearn else {})}
+    timed = time_steps(runs, rounds, LIBRARY, settle, probe=False)
     tol = tolerance_for(spec.dtype).trajectory
-    records = [compare_arrays(f"run loss {spec.sizes} {spec.dtype}", results["handmade"].loss,
-                              results["torch"].loss, tol, kind="trajectory")]
-    return {"epochs": epochs, "seconds": out, "per_epoch_us": {k: v / epochs * 1e6 for k, v in out.items()}}, records
+    records = [compare_arrays(f"run loss {spec.sizes} {spec.dtype}", histories["handmade"].loss,
+                              histories["torch"].loss, tol, kind="trajectory")]
+    return {"epochs": epochs, "seconds": timed,
+            "per_epoch_us": {k: t["median_us"] / epochs for k, t in timed.items()},
+            "handmade_over_torch": paired_ratio(timed["handmade"], timed["torch"])}, records
 
 
 def time_batched(n_networks: int, epochs: int) -> tuple[dict, list]:
@@ -365,7 +371,7 @@ def _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_e
                 matmuls = {key: timed.pop(key) for key in MATMULS if key in timed}
                 entry = {"sizes": list(size.sizes), "batch": size.batch, "step": timed}
                 epochs = size.quick_run_epochs if quick else size.run_epochs
-                entry["run"], run_records = time_runs(spec, X, Y, epochs, with_sklearn, settle)
+                entry["run"], run_records = time_runs(spec, X, Y, epochs, with_sklearn, 1 if quick else 3, settle)
                 records += run_records
                 if name in GFLOP_SIZES:
                     flops = step_flops(size.sizes, size.batch)

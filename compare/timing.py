@@ -47,15 +47,18 @@ def stats_us(samples: list[float]) -> dict:
             "blocks_us": us}
 
 
-def time_steps(steps: dict, rounds: int, library: dict | None = None, settle: float = 0.0) -> dict:
+def time_steps(steps: dict, rounds: int, library: dict | None = None, settle: float = 0.0,
+               probe: bool = True) -> dict:
     """Per-step times of each step function, taking turns block by block; ``{name: stats_us(...)}``.
 
     ``library``: name -> the library it runs on (e.g. "numpy", "torch"); with ``settle`` > 0 the
     timer sleeps that long before a block whose library differs from the previous block's.
+    ``probe=False``: no warm-up calls and one call per block (whole training runs, which
+    build their own network and last far longer than a block).
     """
     library = library or {}
-    per_block = {}
-    for name, step in steps.items():
+    per_block = dict.fromkeys(steps, 1)
+    for name, step in steps.items() if probe else ():
         step()  # warm-up: caches, lazy imports, first allocations
         start = time.perf_counter()
         step()

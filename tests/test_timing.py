@@ -21,6 +21,13 @@ def test_rounds_alternate_the_order_and_every_block_is_kept(monkeypatch):
     assert all(len(stats["blocks_us"]) == 4 == stats["samples"] for stats in result.values())
 
 
+def test_whole_runs_get_no_warm_up_and_one_call_per_block():
+    log = []
+    result = time_steps(_recording_steps(["a", "b"], log), rounds=3, probe=False)
+    assert log == ["a", "b", "b", "a", "a", "b"]
+    assert result["a"]["samples"] == 3
+
+
 def test_settle_pause_only_where_the_library_changes(monkeypatch):
     monkeypatch.setattr(timing, "BLOCK_SECONDS", 0.0)
     log = []
