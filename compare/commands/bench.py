@@ -68,6 +68,14 @@ def _us(stats):
     return f"{stats['median_us']:.4g}", f"{stats['min_us']:.4g}-{stats['max_us']:.4g}"
 
 
+def _verdict(target: dict) -> str:
+    """yes / no / - (not measured), with the target's note (e.g. a smaller batched run than the goal's)."""
+    if target["met"] is None:
+        return "-"
+    text = "yes" if target["met"] else "no"
+    return f"{text} ({target['note']})" if "note" in target else text
+
+
 def run(args) -> int:
     from ..bench import run_bench
     from ..output import write_json
@@ -120,7 +128,7 @@ def run(args) -> int:
     print("\ntargets")
     print(text_table(["target", "measured", "met"],
                      [[t["goal"], ", ".join(f"{v:.3g}" for v in t["measured"]) or None,
-                       "-" if t["met"] is None else t["met"]] for t in summary["targets"].values()]))
+                       _verdict(t)] for t in summary["targets"].values()]))
     print(f"\n{summary['checks']} parity checks (loss curves), {summary['failed']} failed; "
           f"worst relative difference {summary['worst_rel_diff']:.2e}")
     if args.json:
