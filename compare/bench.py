@@ -42,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -316,9 +317,19 @@ def run_bench(size_names, dtypes, quick: bool = False, rounds: int | None = None
     choice, one per core). With more than one, blocks of different libraries are separated by a
     settle pause (``compare.timing``).
     """
-    settle = settle_seconds(threads)
+    with _thread_limit(threads):
+        results = _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_epochs, progress,
+                             settle_seconds(threads))
+    results["threads"] = threads
+    return results
+
+
+@contextmanager
+def _thread_limit(threads: int | None):
+    """BLAS (via threadpoolctl) and torch intra-op threads set to ``threads`` inside; None: unchanged."""
     if threads is None:
-        return _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_epochs, progress, settle)
+        yield
+        return
     import torch
 
     try:
@@ -332,12 +343,9 @@ def run_bench(size_names, dtypes, quick: bool = False, rounds: int | None = None
     torch.set_num_threads(threads)
     try:
         with threadpool_limits(limits=threads, user_api="blas"):
-            results = _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_epochs, progress,
-                                 settle)
+            yield
     finally:
         torch.set_num_threads(before)
-    results["threads"] = threads
-    return results
 
 
 # The library each timed step runs on: a settle pause separates blocks of different ones.

@@ -58,12 +58,13 @@ def time_steps(steps: dict, rounds: int, library: dict | None = None, settle: fl
     """
     library = library or {}
     per_block = dict.fromkeys(steps, 1)
-    for name, step in steps.items() if probe else ():
-        step()  # warm-up: caches, lazy imports, first allocations
-        start = time.perf_counter()
-        step()
-        one = max(time.perf_counter() - start, 1e-7)
-        per_block[name] = max(1, int(BLOCK_SECONDS / one))
+    if probe:
+        for name, step in steps.items():
+            step()  # warm-up: caches, lazy imports, first allocations
+            start = time.perf_counter()
+            step()
+            one = max(time.perf_counter() - start, 1e-7)
+            per_block[name] = max(1, int(BLOCK_SECONDS / one))
     samples = {name: [] for name in steps}
     previous = None
     for r in range(rounds):
