@@ -42,7 +42,7 @@ def torch_epoch(ref, ref_optimizer, snapshot: dict, opt_snapshot: dict, Xt, Yt, 
 
     ref.load_numpy(snapshot)
     load_optimizer_state(ref_optimizer, ref, opt_snapshot)
-    result = run_epoch_torch(ref, ref_optimizer, Xt, Yt, batches)
+    result = run_epoch_torch(ref, ref_optimizer, Xt, Yt, batches, keep_grads=True)
     return result, ref.numpy_params(), optimizer_state_numpy(ref_optimizer, ref)["state"]
 
 

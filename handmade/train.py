@@ -163,7 +163,8 @@ def layer_grad_norms(grads: dict[str, np.ndarray], n_layers: int) -> np.ndarray:
 class EpochResult:
     """One epoch: ``loss`` (mean of its batch losses), the last batch's gradients, layer norms.
 
-    ``grads`` is None when the epoch stopped at a non-finite loss (no step was taken then).
+    ``grads`` is None when the epoch stopped at a non-finite loss (no step was taken then)
+    or when nobody asked for them (``keep_grads``).
     """
 
     loss: float

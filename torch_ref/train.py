@@ -80,11 +80,12 @@ def _layer_norms(model: TorchMLP) -> np.ndarray:
 
 
 def run_epoch_torch(model: TorchMLP, optimizer: torch.optim.Optimizer, Xt: torch.Tensor, Yt: torch.Tensor,
-                    batches, grad_norms: bool = False) -> EpochResult:
+                    batches, grad_norms: bool = False, keep_grads: bool = False) -> EpochResult:
     """One epoch in torch: zero_grad, forward, loss, backward, ``optimizer.step()`` per batch.
 
-    Mirrors ``handmade.train.run_epoch``: mean batch loss, the last batch's
-    gradients (numpy copies), no step after a non-finite loss.
+    Mirrors ``handmade.train.run_epoch``: mean batch loss, no step after a
+    non-finite loss, and with ``keep_grads=True`` the last batch's gradients
+    (numpy copies; a whole training run does not need them, so it skips the copies).
     """
     epoch_loss, norms, grads = 0.0, np.zeros(len(model.layers)), None
     for rows in batches:
@@ -104,7 +105,8 @@ def run_epoch_torch(model: TorchMLP, optimizer: torch.optim.Optimizer, Xt: torch
             norms += _layer_norms(model)
         optimizer.step()
     else:
-        grads = {name: p.grad.detach().numpy().copy() for name, p in model.named_parameters()}
+        if keep_grads:
+            grads = {name: p.grad.detach().numpy().copy() for name, p in model.named_parameters()}
     return EpochResult(epoch_loss / len(batches), grads, norms / len(batches))
 
 
