@@ -91,13 +91,11 @@ class MLP:
         """
         zs, acts = [], []
         a = X
+        buffer = _buffers(workspace)
         for l, ((w_key, b_key), act) in enumerate(zip(self._keys, self.activations)):
-            if workspace is None:
-                z = a @ self.params[w_key].T  # one BLAS call; .T is a view, no copy
-            else:
-                z = np.matmul(a, self.params[w_key].T, out=workspace["z"][l])
+            z = np.matmul(a, self.params[w_key].T, out=buffer("z", l))  # one BLAS call; .T is a view, no copy
             z += self.params[b_key]           # in place: no second (N, out) array
-            a = act(z) if workspace is None else act(z, out=workspace["a"][l])  # identity: z itself
+            a = act(z, out=buffer("a", l))    # identity: z itself
             zs.append(z)
             acts.append(a)
         self._cache = (X, zs, acts)
@@ -163,23 +161,18 @@ class MLP:
         n = len(self.activations)
         dz_list, da_list = [None] * n, [None] * n
         grads = {}
+        buffer = _buffers(workspace)
         da = self._loss.df(acts[-1], Y)  # dL/ds, a fresh array
         for l in range(n - 1, -1, -1):
             w_key, b_key = self._keys[l]
             dz = self.activations[l].chain(da, zs[l], acts[l], out=None if keep else da)
             a_prev = acts[l - 1] if l > 0 else X
-            if workspace is None:
-                grads[w_key] = dz.T @ a_prev   # dW_l (out, in)
-                grads[b_key] = dz.sum(axis=0)  # db_l (out,)
-            else:
-                grads[w_key] = np.matmul(dz.T, a_prev, out=workspace["grads"][w_key])
-                grads[b_key] = dz.sum(axis=0, out=workspace["grads"][b_key])
+            grads[w_key] = np.matmul(dz.T, a_prev, out=buffer("grads", w_key))  # dW_l (out, in)
+            grads[b_key] = dz.sum(axis=0, out=buffer("grads", b_key))           # db_l (out,)
             if keep:
                 da_list[l], dz_list[l] = da, dz
-            if keep or (l > 0 and workspace is None):
-                da = dz @ self.params[w_key]    # da_{l-1} (N, in); dL/dX at l = 0 for the readable path
-            elif l > 0:
-                da = np.matmul(dz, self.params[w_key], out=workspace["da"][l - 1])
+            if keep or l > 0:  # da_{l-1} (N, in); dL/dX at l = 0 for the readable path only
+                da = np.matmul(dz, self.params[w_key], out=buffer("da", l - 1) if l > 0 else None)
         if not keep:
             return Gradients(params=grads, input=None, z=[], a=[])
         ordered = {key: grads[key] for key in self.params}
@@ -198,8 +191,6 @@ class MLP:
             X, Y = check_data(X, Y, self.spec.sizes, self.dtype)
         workspace = self._workspace(len(X))
         s = self._forward(X, workspace)
-        if validate:
-            Y = self._targets(Y, s)
         loss = float(self._loss.f(s, Y))
         if math.isfinite(loss):
             optimizer.step(self._backprop(Y, keep=False, workspace=workspace).params, overwrite_grads=True)
@@ -235,6 +226,11 @@ class MLP:
         lines.append(f"  (output_activation): {_torch_style(self.activations[-1])}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _buffers(workspace: dict | None):
+    """``buffer(kind, index)``: that workspace buffer, or None (a fresh array) without a workspace."""
+    return lambda kind, index: None if workspace is None else workspace[kind][index]
 
 
 _TORCH_NAMES = {"identity": "Identity", "relu": "ReLU", "leaky_relu": "LeakyReLU", "sigmoid": "Sigmoid",
