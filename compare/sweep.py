@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from handmade.batched import BATCHED_LOSSES  # the losses handmade.batched implements; others go cell by cell
 from handmade.spec import MLPSpec, check_data
 from handmade.train import TrainPlan
 
@@ -65,8 +66,6 @@ CSV_COLUMNS = (
 # Largest group trained as one stack; a bigger group is cut into pieces (also cut so that
 # every worker gets work: a single group of 100 seeds on two workers runs as two of 50).
 MAX_GROUP = 64
-# Losses handmade.batched implements (others train cell by cell).
-BATCHED_LOSSES = ("mse", "sse", "half_sse")
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,8 @@ _LOSS_SCALES = {
     "half_sse": (0.5, 1.0, False),
 }
 
-_SHARED_FIELDS = ("sizes", "activation", "output_activation", "loss", "dtype")
+SHARED_FIELDS = ("sizes", "activation", "output_activation", "loss", "dtype")  # what batched members share
+BATCHED_LOSSES = tuple(_LOSS_SCALES)
 
 
 def _shared_spec(specs: list[MLPSpec]) -> MLPSpec:
@@ -69,10 +70,10 @@ def _shared_spec(specs: list[MLPSpec]) -> MLPSpec:
         raise InvalidInput("batched training needs at least one network spec")
     first = specs[0]
     for spec in specs[1:]:
-        for name in _SHARED_FIELDS:
+        for name in SHARED_FIELDS:
             if getattr(spec, name) != getattr(first, name):
                 raise InvalidInput(
-                    f"batched networks must share {', '.join(_SHARED_FIELDS)}; {name} differs: "
+                    f"batched networks must share {', '.join(SHARED_FIELDS)}; {name} differs: "
                     f"{getattr(first, name)!r} vs {getattr(spec, name)!r} (seed and init may differ)"
                 )
     if first.loss not in _LOSS_SCALES:
@@ -382,4 +383,4 @@ def train_separately(specs: Sequence[MLPSpec], X, Y, plan: TrainPlan) -> list[Hi
     return [train(MLP(spec), X, Y, plan) for spec in specs]
 
 
-__all__ = ["BatchedMLP", "train_batched", "train_members", "train_separately"]
+__all__ = ["BATCHED_LOSSES", "SHARED_FIELDS", "BatchedMLP", "train_batched", "train_members", "train_separately"]

@@ -28,33 +28,39 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from handmade.model import MLP
+from handmade.batched import SHARED_FIELDS
 from handmade.spec import MLPSpec
-from handmade.train import History, TrainPlan, train
+from handmade.train import History, TrainPlan
 
 from ..records import Record, compare_arrays, summarize
 from ..tolerance import tolerance_for
 
 SIDES = ("handmade", "torch")
 BATCHED_KIND = "batched"  # record kind (and parity section) of the batched-vs-separate comparisons
-SHAPE_FIELDS = ("sizes", "activation", "output_activation", "loss", "dtype")  # what batched members must share
 
 
 def shape_of(spec: MLPSpec) -> tuple:
     """The fields that must be equal for two networks to be trained in one batch."""
-    return tuple(getattr(spec, name) for name in SHAPE_FIELDS)
+    return tuple(getattr(spec, name) for name in SHARED_FIELDS)
+
+
+def _trainers(side: str):
+    """(one run per spec, one batched run) of a side: handmade.batched or torch_ref.batched."""
+    if side == "handmade":
+        from handmade.batched import train_batched, train_separately
+
+        return train_separately, train_batched
+    if side == "torch":
+        from torch_ref.batched import train_torch_batched, train_torch_separately
+
+        return train_torch_separately, train_torch_batched
+    raise ValueError(f"side must be one of {SIDES}, got {side!r}")
 
 
 def train_separately(specs: list[MLPSpec], X: np.ndarray, Y: np.ndarray, plan: TrainPlan,
                      side: str = "handmade") -> list[History]:
     """One plain run per spec (``handmade.train`` or ``torch_ref.train_torch``), each from ``spec.init_params()``."""
-    if side == "handmade":
-        return [train(MLP(spec), X, Y, plan) for spec in specs]
-    if side == "torch":
-        from torch_ref import TorchMLP, train_torch
-
-        return [train_torch(TorchMLP(spec), X, Y, plan) for spec in specs]
-    raise ValueError(f"side must be one of {SIDES}, got {side!r}")
+    return _trainers(side)[0](specs, X, Y, plan)
 
 
 def train_many(specs: list[MLPSpec], X: np.ndarray, Y: np.ndarray, plan: TrainPlan,
@@ -65,24 +71,14 @@ def train_many(specs: list[MLPSpec], X: np.ndarray, Y: np.ndarray, plan: TrainPl
     separate run to float64 rounding: ``tests/test_batched.py``); a shape with
     one spec runs alone.
     """
-    if side not in SIDES:
-        raise ValueError(f"side must be one of {SIDES}, got {side!r}")
+    separately, batched = _trainers(side)
     groups: dict[tuple, list[int]] = {}
     for i, spec in enumerate(specs):
         groups.setdefault(shape_of(spec), []).append(i)
     out: list[History | None] = [None] * len(specs)
     for rows in groups.values():
         group = [specs[i] for i in rows]
-        if len(group) == 1:
-            histories = train_separately(group, X, Y, plan, side)
-        elif side == "handmade":
-            from handmade.batched import train_batched
-
-            histories = train_batched(group, X, Y, plan)
-        else:
-            from torch_ref.batched import train_torch_batched
-
-            histories = train_torch_batched(group, X, Y, plan)
+        histories = (separately if len(group) == 1 else batched)(group, X, Y, plan)
         for i, history in zip(rows, histories):
             out[i] = history
     return out
