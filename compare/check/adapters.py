@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from handmade.errors import InvalidInput
+from handmade.spec import param_shapes
 
 from .user_calls import Outcome, UserCalls, UserCodeFailed
 
@@ -135,7 +136,8 @@ class Adapter:
         self.cls = loaded.cls
         self.net = net
         self.calls = calls if calls is not None else UserCalls(loaded.source)
-        self.keys = [f"layers.{l}.{kind}" for l in range(len(net.sizes) - 1) for kind in ("weight", "bias")]
+        self.torch_shapes = param_shapes(net.sizes)  # torch layout: layers.l.weight (out, in), .bias (out,)
+        self.keys = list(self.torch_shapes)
 
     def call_method(self, inst: Instance, method: str, *args) -> Outcome:
         """``inst.obj.<method>(*args)``; a missing method is an AttributeError in the outcome, not a crash."""
@@ -312,8 +314,7 @@ class ProtocolAdapter(Adapter):
         return Outcome(value=Instance(outcome.value))
 
     def user_shape(self, key: str) -> tuple[int, ...]:
-        l = int(key.split(".")[1])
-        return (self.net.sizes[l + 1], self.net.sizes[l]) if key.endswith("weight") else (self.net.sizes[l + 1],)
+        return self.torch_shapes[key]
 
     def to_torch(self, key: str, arr: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(arr.reshape(self.user_shape(key)))

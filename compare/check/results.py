@@ -120,10 +120,6 @@ class Report:
     def first_wrong_gradient(self, dtype: str = "float64") -> Check | None:
         return next((c for c in self.failing(dtype) if c.kind == "gradient"), None)
 
-    def codes(self, dtype: str = "float64") -> set[str]:
-        out = {f.code for c in self.checks if c.dtype == dtype for f in c.findings}
-        return out | {f.code for f in self.overview.get(dtype, [])}
-
     def to_dict(self) -> dict:
         return {"summary": self.summary(), "target": self.target, "interface": self.interface,
                 "construction": self.construction, "sizes": list(self.sizes), "config": self.config.to_dict(),

@@ -3,7 +3,7 @@
 Per activation, the time of the forward value and its derivative,
 ``a = f(z); d = f'(z, a)``, on one float64 array of ``cost_elements`` standard
 normal numbers: handmade NumPy, and torch (module forward + autograd backward
-of ``sum``). The median of ``cost_repeats`` runs after one warm-up. These are
+of ``sum``). The median of ``cost_repeats`` rounds (``compare.timing``). These are
 wall-clock numbers on a shared machine, so they live under ``timings`` in
 results.json (not part of the deterministic results). The other half of the
 answer, epochs to converge per activation, comes from task 3.
@@ -11,30 +11,14 @@ answer, epochs to converge per activation, comes from task 3.
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
 
 from handmade.activations import Activation
 
+from ..timing import paired_ratio, time_steps
 from .blocks import Figure, Heading, Para, Table, num
 from .config import COST_ACTIVATIONS
 from .i18n import t
-
-
-def median_seconds(fns: dict, repeats: int) -> dict[str, float]:
-    """Median wall time per function. Rounds go through all functions in turn, so a burst of load from
-    another process hits every activation alike instead of one of them."""
-    for fn in fns.values():
-        fn()  # warm-up: first-touch page faults and lazy initialisation are not the activation's cost
-    times = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(v) for name, v in times.items()}
 
 
 def run(cfg, tick) -> tuple[dict, dict]:
@@ -58,12 +42,14 @@ def run(cfg, tick) -> tuple[dict, dict]:
             module(x).sum().backward()
 
         fns[(name, "handmade")], fns[(name, "torch")] = handmade_once, torch_once
-    seconds = median_seconds(fns, cfg.cost_repeats)
-    timings = {name: {f"{side}_ms": 1e3 * seconds[(name, side)] for side in ("handmade", "torch")}
-               for name in COST_ACTIVATIONS}
+    # Rounds take turns over every function, so a burst of load from another process hits every
+    # activation alike; each ratio to ReLU pairs the two blocks of the same round (compare.timing).
+    stats = time_steps(fns, cfg.cost_repeats)
+    timings = {name: {} for name in COST_ACTIVATIONS}
     for name in COST_ACTIVATIONS:
         for side in ("handmade", "torch"):
-            timings[name][f"{side}_vs_relu"] = timings[name][f"{side}_ms"] / timings["relu"][f"{side}_ms"]
+            timings[name][f"{side}_ms"] = 1e-3 * stats[(name, side)]["median_us"]
+            timings[name][f"{side}_vs_relu"] = paired_ratio(stats[(name, side)], stats[("relu", side)])
     tick("theory: activation cost")
     return {"elements": cfg.cost_elements, "repeats": cfg.cost_repeats, "activations": list(COST_ACTIVATIONS)}, timings
 

@@ -178,10 +178,17 @@ class PairRun:
         return {"handmade": self.handmade.loss, "torch": self.torch.loss, "abs_diff": self.abs_diff}
 
 
-def run_pair(name: str, spec: MLPSpec, X, Y, plan: TrainPlan) -> PairRun:
-    """Train ``spec`` with ``plan`` on both sides from the same initial parameters."""
-    (mine,) = train_many([spec], X, Y, plan, "handmade")
-    (ref,) = train_many([spec], X, Y, plan, "torch")
+def run_pair(name: str, spec: MLPSpec, X, Y, plan: TrainPlan, trained: dict | None = None) -> PairRun:
+    """Train ``spec`` with ``plan`` on both sides from the same initial parameters.
+
+    ``trained``: a cache ``{(spec, plan): (handmade History, torch History)}`` shared by calls on
+    the same data, so that a pair asked for under two names is trained once.
+    """
+    trained = {} if trained is None else trained
+    if (spec, plan) not in trained:
+        trained[spec, plan] = (train_many([spec], X, Y, plan, "handmade")[0],
+                               train_many([spec], X, Y, plan, "torch")[0])
+    mine, ref = trained[spec, plan]
     record, diff = compare_histories(name, mine, ref, spec.dtype)
     return PairRun(name, spec, plan, mine, ref, record, diff)
 

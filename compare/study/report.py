@@ -12,6 +12,7 @@ import html
 import re
 from pathlib import Path
 
+from ..table import markdown_table
 from ..tolerance import tolerance_for
 from . import cost, task1, task2_init, task3_training, theory
 from .blocks import Figure, Heading, Para, Table, num
@@ -63,10 +64,6 @@ def build(results: dict, lang: str, figures: dict) -> list:
     ]
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|")
-
-
 def to_markdown(blocks: list) -> str:
     out = []
     for b in blocks:
@@ -75,10 +72,7 @@ def to_markdown(blocks: list) -> str:
         elif isinstance(b, Para):
             out.append(b.text)
         elif isinstance(b, Table):
-            lines = ["| " + " | ".join(_cell(h) for h in b.headers) + " |",
-                     "|" + "|".join("---" for _ in b.headers) + "|"]
-            lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in b.rows]
-            out.append("\n".join(lines))
+            out.append(markdown_table(b.headers, b.rows))
         elif isinstance(b, Figure):
             out.append(f"![{b.caption}]({b.file})\n\n*{b.caption}*")
     return "\n\n".join(out) + "\n"

@@ -22,14 +22,16 @@ def run(cfg, tick) -> tuple[dict, list]:
     X, Y = letters()
     spec = SPEC.replace(seed=cfg.seed)
     records, lr_runs, act_runs = [], [], []
+    trained = {}  # the ReLU run at cfg.lr is both a learning-rate run and an activation run: trained once
     for lr in LEARNING_RATES:
-        pair = run_pair(f"task3 lr={lr:g} loss curve", spec, X, Y, TrainPlan(lr=lr, epochs=cfg.task3_epochs))
+        pair = run_pair(f"task3 lr={lr:g} loss curve", spec, X, Y, TrainPlan(lr=lr, epochs=cfg.task3_epochs),
+                        trained)
         records.append(pair.record)
         lr_runs.append({"lr": lr, **pair.summary(cfg.threshold), "curves": pair.curves()})
         tick(f"task 3: lr {lr:g}")
     for act in TASK3_ACTIVATIONS:
         pair = run_pair(f"task3 {act} loss curve", spec.replace(activation=act), X, Y,
-                        TrainPlan(lr=cfg.lr, epochs=cfg.task3_epochs))
+                        TrainPlan(lr=cfg.lr, epochs=cfg.task3_epochs), trained)
         records.append(pair.record)
         act_runs.append({"activation": act, **pair.summary(cfg.threshold), "curves": pair.curves()})
         tick(f"task 3: {act}")
