@@ -36,9 +36,7 @@ Re-synchronisation (``compare.resync``): from the epoch before ``first_over``
 both sides take every single step again from the handmade state and are
 compared against the one-step tolerance; a step over it is judged against C x
 its own rounding spread (``compare.spread``). :func:`compare_training` runs it
-through :func:`compare.resync.settle_parting`. ``resynchronise``,
-``settle_parting``, ``Resync``, ``ResyncStep`` and ``rounding_spread`` are
-re-exported here.
+through :func:`compare.resync.settle_parting`.
 """
 
 from __future__ import annotations
@@ -329,17 +327,3 @@ def compare_training(spec: MLPSpec, X, Y, plan: TrainPlan, params: dict | None =
     handmade = train(MLP(spec, {k: v.copy() for k, v in params.items()}), X, Y, plan)
     reference = train_torch(TorchMLP(spec, params), X, Y, plan)
     return settle_parting(compare_histories(spec, plan, handmade, reference), X, Y, params, resync)
-
-
-# Re-exports, resolved on first use: compare.resync and compare.spread build on this module's
-# measures, so importing them here at the top would be circular.
-_REEXPORTS = {"resynchronise": "resync", "settle_parting": "resync", "Resync": "resync", "ResyncStep": "resync",
-              "rounding_spread": "spread"}
-
-
-def __getattr__(name: str):
-    if name in _REEXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(f".{_REEXPORTS[name]}", __package__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

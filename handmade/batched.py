@@ -211,10 +211,7 @@ class BatchedMLP:
         """Drop every member whose ``keep`` is False (from the blocks and the optimizer state)."""
         self.blocks = [block[keep] for block in self.blocks]
         if optimizer is not None:
-            optimizer.params = dict(zip(self.block_keys, self.blocks))
-            for inner in optimizer.state.values():
-                for name in inner:
-                    inner[name] = inner[name][keep]
+            optimizer.keep_rows(keep, dict(zip(self.block_keys, self.blocks)))
 
 
 def _layer_norms(grads: dict[str, np.ndarray], n_layers: int) -> np.ndarray:

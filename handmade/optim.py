@@ -91,6 +91,15 @@ class Optimizer:
         finally:
             self._given_up = set()
 
+    def keep_rows(self, keep: np.ndarray, params: dict[str, np.ndarray]) -> None:
+        """Continue on ``params``, the rows ``keep`` of the old ones (stacked networks, some dropped):
+        the state buffers keep the same rows, and the scratch arrays of the old parameters go."""
+        self.params = params
+        for inner in self.state.values():
+            for name in inner:
+                inner[name] = inner[name][keep]
+        self._scratch = {}
+
     def snapshot(self) -> dict:
         """``{"t": steps taken, "state": {param: {buffer: array}}}``, deep-copied."""
         return {"t": self.t, "state": copy_state(self.state)}

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 import handmade.optim
+from compare.resync import resynchronise
+from compare.spread import rounding_spread
 from compare.tolerance import tolerance_for
 from compare.trajectory import (
     BOTH_DIVERGED,
@@ -18,8 +20,6 @@ from compare.trajectory import (
     floored_rel,
     loss_floor_fraction,
     loss_rel_diffs,
-    resynchronise,
-    rounding_spread,
 )
 from handmade.data import letters
 from handmade.spec import MLPSpec
