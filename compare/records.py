@@ -37,11 +37,11 @@ class Record:
         return d
 
 
-def rel_diff(a: np.ndarray, b: np.ndarray) -> float:
-    """max|a - b| / max(max|a|, max|b|), computed in float64; 0 for two zero tensors."""
+def rel_diff(a: np.ndarray, b: np.ndarray, floor: float = 0.0) -> float:
+    """max|a - b| / max(max|a|, max|b|, floor), computed in float64; 0 for two zero tensors."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    scale = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0))
+    scale = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0), floor)
     diff = np.max(np.abs(a - b), initial=0.0)
     return float(diff / scale) if scale > 0 else float(diff)
 

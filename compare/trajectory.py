@@ -51,6 +51,7 @@ from handmade.model import MLP
 from handmade.spec import MLPSpec, check_data
 from handmade.train import History, TrainPlan, train
 
+from .records import rel_diff
 from .tolerance import tolerance_for
 
 if TYPE_CHECKING:
@@ -98,12 +99,7 @@ def floored_rel(a, b, floor: float) -> float:
     finite_a, finite_b = np.isfinite(a), np.isfinite(b)
     if not np.array_equal(finite_a, finite_b):
         return math.inf
-    a, b = a[finite_a], b[finite_b]
-    if a.size == 0:
-        return 0.0
-    scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))), floor)
-    diff = float(np.max(np.abs(a - b)))
-    return diff / scale if scale > 0 else diff
+    return rel_diff(a[finite_a], b[finite_b], floor)
 
 
 def loss_rel_diffs(loss_h: np.ndarray, loss_t: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
