@@ -4,7 +4,7 @@ Imports numpy (and scipy.special.erf for the exact GELU), never torch.
 """
 
 from .activations import ACTIVATIONS, Activation
-from .data import letters, load_data, noisy_letters, xor
+from .data import letters, noisy_letters, xor
 from .errors import InvalidInput
 from .init import INITIALISERS, Initialiser, init_params
 from .losses import LOSSES, get_loss
@@ -16,5 +16,5 @@ from .train import History, TrainPlan, train
 __all__ = [
     "ACTIVATIONS", "INITIALISERS", "LOSSES", "OPTIMIZERS", "Activation", "Gradients", "History",
     "Initialiser", "InvalidInput", "MLP", "MLPSpec", "TrainPlan", "check_data", "get_loss",
-    "init_params", "letters", "load_data", "make_optimizer", "noisy_letters", "train", "xor",
+    "init_params", "letters", "make_optimizer", "noisy_letters", "train", "xor",
 ]

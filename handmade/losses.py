@@ -65,11 +65,23 @@ LOSSES: dict[str, LossEntry] = {
 }
 
 
-def get_loss(name: str) -> LossEntry:
-    """Look a loss up by name; an unknown name lists the valid ones."""
-    if name not in LOSSES:
+# Other spellings people use for the same conventions (``--loss mean`` in the check, a course's "half-sum").
+ALIASES = {"mean": "mse", "sum": "sse", "half-sse": "half_sse", "half-sum": "half_sse", "half_sum": "half_sse",
+           "halfsum": "half_sse"}
+
+
+def canonical_loss(name: str) -> str:
+    """The registry name of a loss, also from an alias (``mean`` -> mse, ``half-sum`` -> half_sse)."""
+    key = str(name).strip().lower()
+    key = ALIASES.get(key, key)
+    if key not in LOSSES:
         raise unknown_name("loss", name, LOSSES)
-    return LOSSES[name]
+    return key
+
+
+def get_loss(name: str) -> LossEntry:
+    """Look a loss up by name or alias; an unknown name lists the valid ones."""
+    return LOSSES[canonical_loss(name)]
 
 
 def loss_value(name: str, s: np.ndarray, y: np.ndarray) -> np.ndarray:

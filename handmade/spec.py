@@ -14,7 +14,7 @@ import numpy as np
 from .activations import Activation
 from .errors import InvalidInput, unknown_name
 from .init import Initialiser, init_params
-from .losses import get_loss
+from .losses import canonical_loss
 
 DTYPES = ("float64", "float32")
 
@@ -53,7 +53,7 @@ class MLPSpec:
         object.__setattr__(self, "activation", Activation(self.activation).spec)
         object.__setattr__(self, "output_activation", Activation(self.output_activation).spec)
         object.__setattr__(self, "init", Initialiser(self.init).spec)
-        get_loss(self.loss)
+        object.__setattr__(self, "loss", canonical_loss(self.loss))
         object.__setattr__(self, "dtype", check_dtype(self.dtype))
 
     @property

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compare.records import rel_diff
-from compare.tolerance import tolerance_for
+from compare.measure.differences import rel_diff
+from compare.measure.tolerance import tolerance_for
 from handmade import MLP, MLPSpec, TrainPlan, letters, make_optimizer, noisy_letters, train
 from handmade.activations import ACTIVATIONS, Activation
 from handmade.batched import BatchedMLP, train_batched

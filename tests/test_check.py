@@ -25,7 +25,7 @@ from compare.check import CheckConfig, run_check
 from compare.check.report import render
 from compare.check.results import parse_reported_loss
 from compare.check.user_calls import UserCalls, can_limit_time
-from compare.cli import main
+from compare.cli.main import main
 from handmade.model import MLP
 
 HERE = Path(__file__).parent / "mutants"
@@ -191,7 +191,7 @@ def test_cli_exit_codes_json_and_usage_errors(tmp_path, capsys):
 
 
 def test_help_says_the_file_is_executed_and_does_not_import_torch():
-    code = ("import sys, contextlib, io\nfrom compare.cli import main\nbuf = io.StringIO()\n"
+    code = ("import sys, contextlib, io\nfrom compare.cli.main import main\nbuf = io.StringIO()\n"
             "with contextlib.redirect_stdout(buf):\n    try:\n        main(['check', '--help'])\n"
             "    except SystemExit:\n        pass\nprint('executed' in buf.getvalue(), 'torch' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -357,7 +357,7 @@ def test_off_the_main_thread_calls_run_without_a_limit():
 
 
 def test_timeout_option(capsys):
-    from compare.commands import check as check_command
+    from compare.cli import check as check_command
 
     assert check_command.DEFAULT_TIMEOUT == CheckConfig().timeout
     with pytest.raises(SystemExit) as usage_error:  # argparse's one-line usage error

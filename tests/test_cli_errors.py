@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from compare.cli import main
-from compare.tolerance import tolerance_for
+from compare.cli.main import main
+from compare.measure.tolerance import tolerance_for
 
 # The cheapest real run: one activation, one loss, one init, both nets, float64, no finite differences.
 FAST = ["grads", "--dtype", "float64", "--activations", "relu,tanh", "--losses", "mse", "--inits", "torch_default",
@@ -90,7 +90,7 @@ def test_interrupted_run_exits_130_and_writes_nothing(tmp_path):
     seen = b""
     try:
         deadline = time.monotonic() + 120  # a safety net against a hang, not a timing assertion
-        while b"grads [" not in seen:
+        while b"grads:" not in seen:
             assert time.monotonic() < deadline, f"no progress bar yet: {seen!r}"
             assert proc.poll() is None, f"finished before it could be interrupted: {seen!r}"
             seen += read_available(master)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from compare.cli import main
+from compare.cli.main import main
 
 
 def test_grads_passes_and_writes_summary(tmp_path, capsys):
@@ -25,7 +25,6 @@ def test_grads_passes_and_writes_summary(tmp_path, capsys):
 
 def test_grads_exits_1_when_a_gradient_is_wrong(monkeypatch, tmp_path):
     import handmade.activations as acts
-
     entry = acts.ACTIVATIONS["tanh"]
     monkeypatch.setitem(acts.ACTIVATIONS, "tanh",
                         acts.ActivationEntry(entry.f, lambda z, a: 1 + 0 * a, entry.defaults, entry.smooth))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from compare.gradcheck import finite_difference_check
+from compare.step.gradcheck import finite_difference_check
 from handmade.activations import ACTIVATIONS
 from handmade.data import letters
 from handmade.losses import LOSSES
@@ -38,7 +38,6 @@ def test_kinked_activations_are_reported_but_not_counted():
 
 def test_the_check_catches_a_wrong_gradient(monkeypatch):
     import handmade.activations as acts
-
     entry = acts.ACTIVATIONS["tanh"]
     monkeypatch.setitem(acts.ACTIVATIONS, "tanh",
                         acts.ActivationEntry(entry.f, lambda z, a: 1 - a, entry.defaults, entry.smooth))

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import pkgutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-import compare.commands
+from compare.cli.main import COMMANDS as COMMAND_MODULES
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = sorted(m.name for m in pkgutil.iter_modules(compare.commands.__path__) if not m.name.startswith("_"))
+COMMANDS = [module.NAME for module in COMMAND_MODULES]
 
 PROBE = """
 import sys
-from compare.cli import main
+from compare.cli.main import main
 try:
     main(sys.argv[1:])
 except SystemExit as exit:

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from compare import output  # noqa: E402
+from compare.files import atomic as output  # noqa: E402
 
 
 def listing(directory):

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from compare.parity import compare_step, record_order
-from compare.tolerance import TOLERANCES
+from compare.measure.tolerance import TOLERANCES
+from compare.step.parity import compare_step, record_order
 from handmade.activations import ACTIVATIONS
 from handmade.data import letters
 from handmade.losses import LOSSES
@@ -47,7 +47,6 @@ def test_exact_zero_pre_activations_follow_autograd():
 def test_a_wrong_gradient_is_caught_and_localised(monkeypatch):
     """The harness is only worth its failures: break the sigmoid derivative and watch."""
     import handmade.activations as acts
-
     entry = acts.ACTIVATIONS["sigmoid"]
     broken = acts.ActivationEntry(entry.f, lambda z, a: a, entry.defaults, entry.smooth)  # sigma, not sigma(1-sigma)
     monkeypatch.setitem(acts.ACTIVATIONS, "sigmoid", broken)

@@ -38,8 +38,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.special import erfc, expit
 
-from compare.gradcheck import STEP, finite_difference_check, numeric_gradient
-from compare.parity import compare_step, handmade_step, torch_step
+from compare.step.gradcheck import STEP, finite_difference_check, numeric_gradient
+from compare.step.parity import compare_step, handmade_step, torch_step
 from handmade.activations import ACTIVATIONS, Activation
 from handmade.init import INITIALISERS
 from handmade.losses import LOSSES

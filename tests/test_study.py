@@ -18,13 +18,13 @@ import sys
 import numpy as np
 import pytest
 
-from compare.cli import main
-from compare.records import rel_diff
+from compare.cli.main import main
+from compare.measure.differences import rel_diff
+from compare.measure.tolerance import tolerance_for
 from compare.study import cost, task1, task2_init, task3_training, theory
 from compare.study.blocks import num
 from compare.study.config import INIT_SCHEMES, StudyConfig
 from compare.study.pairs import check_batched, compare_histories, train_many, train_separately
-from compare.tolerance import tolerance_for
 from handmade.data import letters
 from handmade.spec import MLPSpec
 from handmade.train import History, TrainPlan
@@ -64,7 +64,7 @@ def tables(md: str) -> list[list[list[str]]]:
     found, current = [], []
     for line in md.splitlines():
         if line.startswith("|"):
-            if not re.fullmatch(r"\|(---\|)+", line):
+            if not re.fullmatch(r"\|(-+\|)+", line):
                 current.append([c.strip() for c in line.strip("|").split(" | ")])
         elif current:
             found.append(current)
@@ -318,7 +318,6 @@ def test_task2_trains_in_one_batch_per_side_and_checks_members_alone(en):
 
 def test_train_many_batches_each_shape_once_and_equals_separate_runs(monkeypatch):
     import handmade.batched
-
     calls = []
     real = handmade.batched.train_batched
 
@@ -383,8 +382,8 @@ def test_bad_language_is_a_usage_error(capsys):
 
 
 def test_help_does_not_import_torch():
-    code = ("import sys; from compare.cli import build_parser; build_parser(); "
-            "import compare.commands.study; assert 'torch' not in sys.modules, 'torch imported'")
+    code = ("import sys; from compare.cli.main import build_parser; build_parser(); "
+            "import compare.cli.study; assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -10,18 +10,10 @@ import numpy as np
 import pytest
 
 import handmade.optim
-from compare.sweep import (
-    CSV_COLUMNS,
-    InlineExecutor,
-    SweepSetup,
-    group_cells,
-    make_grid,
-    rows_to_csv,
-    run_sweep,
-    summarize_rows,
-)
-from compare.tolerance import tolerance_for
-from compare.trajectory import loss_floor_fraction
+from compare.measure.tolerance import loss_floor_fraction, tolerance_for
+from compare.run.executors import InlineExecutor
+from compare.trajectory.grid import CSV_COLUMNS, SweepSetup, group_cells, make_grid, rows_to_csv, summarize_rows
+from compare.trajectory.sweep import run_sweep
 from handmade.data import letters
 from handmade.errors import InvalidInput
 from handmade.model import MLP

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from compare import timing
-from compare.timing import paired_ratio, settle_seconds, stats_us, time_steps
+from compare.bench import timing
+from compare.bench.timing import paired_ratio, settle_seconds, stats_us, time_steps
 
 
 def _recording_steps(names, log):
@@ -67,7 +67,7 @@ def test_settle_only_when_threads_can_spin(monkeypatch, threads, cpus, expected)
 
 
 def test_bench_summary_uses_paired_ratios_and_the_flop_ratio():
-    from compare.bench import summarize_bench
+    from compare.bench.runner import summarize_bench
 
     step = {"handmade": stats_us([2.0, 4.0, 2.0]), "torch": stats_us([1.0, 4.0, 2.0]),
             "sklearn": stats_us([4.0, 8.0, 4.0])}

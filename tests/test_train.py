@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compare.trajectory import loss_rel_diffs
-from handmade.data import letters, load_data, noisy_letters, xor
+from compare.files.datafiles import load_data
+from compare.measure.differences import loss_rel_diffs
+from handmade.data import letters, noisy_letters, xor
 from handmade.errors import InvalidInput
 from handmade.model import MLP
 from handmade.spec import MLPSpec

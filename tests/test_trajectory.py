@@ -8,19 +8,12 @@ import numpy as np
 import pytest
 
 import handmade.optim
-from compare.resync import resynchronise
-from compare.spread import rounding_spread
-from compare.tolerance import tolerance_for
-from compare.trajectory import (
-    BOTH_DIVERGED,
-    MATCH,
-    MISMATCH,
-    compare_training,
-    fit_growth,
-    floored_rel,
-    loss_floor_fraction,
-    loss_rel_diffs,
-)
+from compare.measure.differences import floored_rel, loss_rel_diffs
+from compare.measure.tolerance import loss_floor_fraction, tolerance_for
+from compare.trajectory.resync import resynchronise
+from compare.trajectory.spread import rounding_spread
+from compare.trajectory.training import compare_training
+from compare.trajectory.verdict import BOTH_DIVERGED, MATCH, MISMATCH, fit_growth
 from handmade.data import letters
 from handmade.spec import MLPSpec
 from handmade.train import TrainPlan

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from compare.weights import infer_sizes, load_weights, save_weights
+from compare.files.weights import infer_sizes, load_weights, save_weights
 from handmade.errors import InvalidInput
 from handmade.spec import MLPSpec
 from torch_ref.model import TorchMLP

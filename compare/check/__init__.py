@@ -8,7 +8,7 @@ every mismatch from the arrays (see ``diagnosis``). ``report.render`` prints the
 card. Importing this package imports torch (the CLI imports it only inside ``run``).
 """
 
-from .checker import Check, CheckConfig, Report, canonical_loss, run_check
-from .diagnosis import Finding
+from compare.check.checker import Check, CheckConfig, Report, run_check
+from compare.check.diagnosis import Finding
 
-__all__ = ["Check", "CheckConfig", "Finding", "Report", "canonical_loss", "run_check"]
+__all__ = ["Check", "CheckConfig", "Finding", "Report", "run_check"]

@@ -42,10 +42,9 @@ from pathlib import Path
 
 import numpy as np
 
+from compare.check.user_calls import Outcome, UserCalls, UserCodeFailed
 from handmade.errors import InvalidInput
 from handmade.spec import param_shapes
-
-from .user_calls import Outcome, UserCalls, UserCodeFailed
 
 # The learning rate passed to a backward(X, Y, output, learning_rate) that updates the weights
 # itself: with 1.0 the update is minus the gradient, so the gradient can be read back from it.

@@ -32,14 +32,15 @@ from __future__ import annotations
 
 import dataclasses
 
-from .adapters import LoadedClass, Network, load_target, make_adapter
-from .diagnosis import Finding
-from .gradient_checks import ForwardAndGradientChecks
-from .results import Check, CheckConfig, Report, canonical_loss, check_batches
-from .training_checks import TrainingAndLossChecks
-from .user_calls import UserCalls, UserCodeFailed
+from compare.check.adapters import LoadedClass, Network, load_target, make_adapter
+from compare.check.diagnosis import Finding
+from compare.check.gradient_checks import ForwardAndGradientChecks
+from compare.check.results import Check, CheckConfig, Report, check_batches
+from compare.check.training_checks import TrainingAndLossChecks
+from compare.check.user_calls import UserCalls, UserCodeFailed
+from handmade.losses import canonical_loss
 
-__all__ = ["Check", "CheckConfig", "Checker", "Report", "canonical_loss", "run_check"]
+__all__ = ["Check", "CheckConfig", "Checker", "Report", "run_check"]
 
 
 class Checker(ForwardAndGradientChecks, TrainingAndLossChecks):
@@ -92,7 +93,6 @@ def run_check(target, config: CheckConfig) -> Report:
 
 def _source_of(cls: type) -> str | None:
     import inspect
-
     try:
         return inspect.getsourcefile(cls)
     except TypeError:

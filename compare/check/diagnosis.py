@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from compare.measure.differences import rel_error_l2
+from compare.step.gradcheck import numeric_gradient
 from handmade.activations import ACTIVATIONS, Activation
 from handmade.losses import LOSSES
 from handmade.model import MLP
-
-from ..gradcheck import numeric_gradient, tensor_rel_error
 
 
 @dataclass
@@ -178,7 +178,7 @@ def hidden_layer_findings(l: int, act: Activation, ref: dict, a_prev: np.ndarray
     who = f"{names[0]}/{names[1]}"
     for code, words, d in hypotheses:
         h = grads(d)
-        if tensor_rel_error(h, truth) <= tol:
+        if rel_error_l2(h, truth) <= tol:
             continue  # harmless here (e.g. relu'(a) = relu'(z)): it cannot explain a mismatch
         c, residual = fit_factor(user, h)
         if residual <= tol:
@@ -191,7 +191,7 @@ def hidden_layer_findings(l: int, act: Activation, ref: dict, a_prev: np.ndarray
             alpha = float(np.dot(user - base, neg)) / nn
             fitted = base + alpha * neg
             expected = act.params.get("negative_slope", 0.0)
-            if tensor_rel_error(user, fitted) <= tol and not close(alpha, expected, tol):
+            if rel_error_l2(user, fitted) <= tol and not close(alpha, expected, tol):
                 found.append(Finding("leaky_slope", f"{who} match a derivative with slope {alpha:.6g} for "
                                                     f"negative inputs; {act.spec} has slope {expected:g}",
                                      {"slope": alpha, "expected": expected}))
@@ -253,7 +253,7 @@ def leaky_slope_of_forward(spec, params: dict, X: np.ndarray, output: np.ndarray
     if nn == 0:
         return None
     alpha = float(np.vdot(np.asarray(output, dtype=np.float64) - base, neg)) / nn
-    ok = tensor_rel_error(np.asarray(output, dtype=np.float64), base + alpha * neg) <= tol
+    ok = rel_error_l2(np.asarray(output, dtype=np.float64), base + alpha * neg) <= tol
     return alpha if ok and not close(alpha, act.params.get("negative_slope", 0.0), tol) else None
 
 
@@ -312,7 +312,7 @@ def fd_error(grad: np.ndarray, dirs: np.ndarray, numeric: np.ndarray) -> float:
     analytic = np.array([np.vdot(np.asarray(grad, dtype=np.float64), v) for v in dirs])
     if not (np.all(np.isfinite(analytic)) and np.all(np.isfinite(numeric))):
         return math.inf  # NaN compares as neither close nor far: never let it pass as a match
-    return tensor_rel_error(analytic, numeric)
+    return rel_error_l2(analytic, numeric)
 
 
 # -- the update step ------------------------------------------------------------------------------

@@ -15,15 +15,15 @@ import math
 
 import numpy as np
 
+from compare.check import diagnosis as dx
+from compare.check.adapters import Instance, Outcome
+from compare.check.diagnosis import Finding
+from compare.check.session import CheckSession, call_failed, complete
+from compare.measure.differences import rel_diff
+from compare.measure.records import compare_arrays
+from compare.step.parity import torch_step
 from handmade.activations import Activation
 from handmade.losses import LOSSES
-
-from ..parity import torch_step
-from ..records import compare_arrays, rel_diff
-from . import diagnosis as dx
-from .adapters import Instance, Outcome
-from .diagnosis import Finding
-from .session import CheckSession, call_failed, complete
 
 
 class ForwardAndGradientChecks(CheckSession):
@@ -55,7 +55,7 @@ class ForwardAndGradientChecks(CheckSession):
                                      {"param": name}))
         self.adapter.set_params(inst, self.P0)
         for code, words, alt in dx.forward_alternatives(self.spec, self.P0, self.data["X"]):
-            if dx.tensor_rel_error(arr, alt) <= self.dtol:
+            if dx.rel_error_l2(arr, alt) <= self.dtol:
                 found.append(Finding(code, f"the output matches torch's network in which {words}"))
         alpha = dx.leaky_slope_of_forward(self.spec, self.P0, self.data["X"], arr, self.dtol)
         if alpha is not None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import textwrap
 
-from ..table import fmt
-from ..tolerance import tolerance_for
-from .checker import Report
+from compare.check.checker import Report
+from compare.measure.tolerance import tolerance_for
+from compare.present.numbers import fmt
 
 WIDTH = 100
 

@@ -11,29 +11,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from compare.check.diagnosis import Finding
+from compare.check.user_calls import Outcome
+from compare.measure.records import summarize
 from handmade.data import letters, noisy_letters
-
-from ..records import summarize
-from .diagnosis import Finding
-from .user_calls import Outcome
-
-LOSS_ALIASES = {"mse": "mse", "mean": "mse", "sse": "sse", "sum": "sse", "half_sse": "half_sse",
-                "half-sse": "half_sse", "half-sum": "half_sse", "half_sum": "half_sse", "halfsum": "half_sse"}
-
-
-def canonical_loss(text: str) -> str:
-    """``mean`` -> mse, ``sum`` -> sse, ``half-sum`` -> half_sse; the registry names pass through."""
-    import difflib
-
-    from handmade.errors import InvalidInput
-
-    key = text.strip().lower()
-    if key not in LOSS_ALIASES:
-        close = difflib.get_close_matches(key, LOSS_ALIASES, n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise InvalidInput(f"unknown loss {text!r}{hint}; use mse (mean), sse (sum) or half_sse (half-sum)")
-    return LOSS_ALIASES[key]
-
 
 # Seconds one call into the user's code may take (forward, backward, one train call) before
 # it is a finding: generous for loop-style code (a whole check of one takes ~0.2 s), short

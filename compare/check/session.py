@@ -14,15 +14,14 @@ import math
 
 import numpy as np
 
+from compare.check import diagnosis as dx
+from compare.check.adapters import Adapter, Instance, Outcome
+from compare.check.diagnosis import Finding
+from compare.check.results import Check, CheckConfig, check_batches
+from compare.measure.differences import rel_diff
+from compare.measure.tolerance import tolerance_for
+from compare.step.parity import torch_step
 from handmade.spec import MLPSpec
-
-from ..parity import torch_step
-from ..records import rel_diff
-from ..tolerance import tolerance_for
-from . import diagnosis as dx
-from .adapters import Adapter, Instance, Outcome
-from .diagnosis import Finding
-from .results import Check, CheckConfig, check_batches
 
 
 def call_failed(outcome: Outcome, what: str) -> Finding:

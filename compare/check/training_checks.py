@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from compare.check import diagnosis as dx
+from compare.check.adapters import Instance, Outcome
+from compare.check.diagnosis import Finding
+from compare.check.results import reported_loss
+from compare.check.session import CheckSession, call_failed, complete
 from handmade.losses import LOSSES
 from handmade.train import TrainPlan
-
-from . import diagnosis as dx
-from .adapters import Instance, Outcome
-from .diagnosis import Finding
-from .results import reported_loss
-from .session import CheckSession, call_failed, complete
 
 
 class TrainingAndLossChecks(CheckSession):

@@ -8,8 +8,8 @@ visible), ``pairs`` (training both sides, ``train_many``), ``plots``,
 ``report``, ``blocks`` and ``i18n`` (English and Russian).
 """
 
-from .config import StudyConfig
-from .pairs import train_many
-from .runner import StudyOutput, run_study
+from compare.study.config import StudyConfig
+from compare.study.pairs import train_many
+from compare.study.runner import StudyOutput, run_study
 
 __all__ = ["StudyConfig", "StudyOutput", "run_study", "train_many"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..table import fmt
+from compare.present.numbers import fmt
 
 
 def num(value) -> str:

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from compare.bench.timing import paired_ratio, time_steps
+from compare.study.blocks import Figure, Heading, Para, Table, num
+from compare.study.config import COST_ACTIVATIONS
+from compare.study.i18n import t
 from handmade.activations import Activation
-
-from ..timing import paired_ratio, time_steps
-from .blocks import Figure, Heading, Para, Table, num
-from .config import COST_ACTIVATIONS
-from .i18n import t
 
 
 def run(cfg, tick) -> tuple[dict, dict]:

@@ -28,12 +28,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from compare.measure.records import Record, compare_arrays, summarize
+from compare.measure.tolerance import tolerance_for
 from handmade.batched import SHARED_FIELDS
 from handmade.spec import MLPSpec
 from handmade.train import History, TrainPlan
-
-from ..records import Record, compare_arrays, summarize
-from ..tolerance import tolerance_for
 
 SIDES = ("handmade", "torch")
 BATCHED_KIND = "batched"  # record kind (and parity section) of the batched-vs-separate comparisons

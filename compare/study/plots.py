@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..output import save_figure
-from .i18n import bi
+from compare.files.atomic import save_figure
+from compare.study.i18n import bi
 
 COLORS = {"handmade": "tab:blue", "torch": "tab:orange"}
 FILES = ("task1_letters", "task1_loss", "task1_robustness", "task2_curves", "task2_epochs", "task3_lr",
@@ -20,10 +20,8 @@ FILES = ("task1_letters", "task1_loss", "task1_robustness", "task2_curves", "tas
 
 def _plt():
     import matplotlib
-
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
     return plt
 
 

@@ -12,12 +12,12 @@ import html
 import re
 from pathlib import Path
 
-from ..table import markdown_table
-from ..tolerance import tolerance_for
-from . import cost, task1, task2_init, task3_training, theory
-from .blocks import Figure, Heading, Para, Table, num
-from .i18n import t
-from .pairs import BATCHED_KIND
+from compare.measure.tolerance import tolerance_for
+from compare.present.tables import markdown_table
+from compare.study import cost, task1, task2_init, task3_training, theory
+from compare.study.blocks import Figure, Heading, Para, Table, num
+from compare.study.i18n import t
+from compare.study.pairs import BATCHED_KIND
 
 
 def parity_blocks(results: dict, lang: str) -> list:

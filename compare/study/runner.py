@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..output import to_jsonable, write_json, write_text
-from ..progress import Progress
-from ..records import summarize
-from . import cost, plots, report, task1, task2_init, task3_training, theory
-from .config import INIT_SCHEMES, LEARNING_RATES, TASK3_ACTIVATIONS, StudyConfig
-from .i18n import check_lang
-from .pairs import BATCHED_KIND
+from compare.files.atomic import to_jsonable, write_json, write_text
+from compare.measure.records import summarize
+from compare.present.progress import progress_bar
+from compare.study import cost, plots, report, task1, task2_init, task3_training, theory
+from compare.study.config import INIT_SCHEMES, LEARNING_RATES, TASK3_ACTIVATIONS, StudyConfig
+from compare.study.i18n import check_lang
+from compare.study.pairs import BATCHED_KIND
 
 N_THEORY_STEPS = 4  # gallery, vanishing, collapse, cost
 N_TASK2_BATCH_STEPS = 3  # handmade batch, torch batch, batched vs separate
@@ -46,7 +46,6 @@ def versions() -> dict:
     import matplotlib
     import numpy
     import torch
-
     return {"python": platform.python_version(), "numpy": numpy.__version__, "torch": torch.__version__,
             "matplotlib": matplotlib.__version__}
 
@@ -71,7 +70,6 @@ def run_study(cfg: StudyConfig, out_dir, lang: str = "en", command: str = "mlp-p
     words, so results.json is the same for every language.
     """
     import torch
-
     check_lang(lang)
     # The study's networks are tiny: thread start-up costs more than it saves. Keeps timings steadier too.
     torch.set_num_threads(1)
@@ -79,9 +77,10 @@ def run_study(cfg: StudyConfig, out_dir, lang: str = "en", command: str = "mlp-p
     start = time.perf_counter()
     section_times, records, batched = {}, {}, []
     results = {}
-    with Progress(total_steps(), "study", enabled=progress) as bar:
+    with progress_bar(total_steps(), "study", enabled=progress) as bar:
         def tick(note: str = "") -> None:
-            bar.update(1, note)
+            bar.set_postfix_str(note, refresh=False)
+            bar.update(1)
 
         for name, module in (("task1", task1), ("task2", task2_init), ("task3", task3_training),
                              ("theory", theory)):

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from compare.measure.records import compare_arrays
+from compare.measure.tolerance import tolerance_for
+from compare.step.parity import compare_step
+from compare.study.blocks import Figure, Heading, Para, Table, num, pct
+from compare.study.i18n import t
+from compare.study.pairs import run_pair, torch_predict
 from handmade.data import LETTER_NAMES, letters, noisy_letters
 from handmade.model import MLP
 from handmade.spec import MLPSpec
 from handmade.train import TrainPlan
-
-from ..parity import compare_step
-from ..records import compare_arrays
-from ..tolerance import tolerance_for
-from .blocks import Figure, Heading, Para, Table, num, pct
-from .i18n import t
-from .pairs import run_pair, torch_predict
 
 SPEC = MLPSpec(sizes=(30, 16, 3), activation="relu", output_activation="identity", loss="mse",
                init="torch_default")

@@ -27,16 +27,15 @@ import math
 
 import numpy as np
 
+from compare.study.blocks import Figure, Heading, Para, Table, num, pct
+from compare.study.config import INIT_SCHEMES
+from compare.study.i18n import t
+from compare.study.pairs import check_batched, compare_histories, epochs_to, train_many
+from compare.study.task1 import SPEC
 from handmade.data import letters
 from handmade.model import MLP
 from handmade.spec import MLPSpec
 from handmade.train import TrainPlan
-
-from .blocks import Figure, Heading, Para, Table, num, pct
-from .config import INIT_SCHEMES
-from .i18n import t
-from .pairs import check_batched, compare_histories, epochs_to, train_many
-from .task1 import SPEC
 
 
 def dead_share(params: dict, X: np.ndarray) -> float:

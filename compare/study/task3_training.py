@@ -8,14 +8,13 @@ start from ``torch_default`` weights with ``seed``.
 
 from __future__ import annotations
 
+from compare.study.blocks import Figure, Heading, Para, Table, num
+from compare.study.config import LEARNING_RATES, TASK3_ACTIVATIONS
+from compare.study.i18n import t
+from compare.study.pairs import run_pair
+from compare.study.task1 import SPEC
 from handmade.data import letters
 from handmade.train import TrainPlan
-
-from .blocks import Figure, Heading, Para, Table, num
-from .config import LEARNING_RATES, TASK3_ACTIVATIONS
-from .i18n import t
-from .pairs import run_pair
-from .task1 import SPEC
 
 
 def run(cfg, tick) -> tuple[dict, list]:

@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from compare.measure.records import compare_arrays
+from compare.measure.tolerance import tolerance_for
+from compare.step.parity import compare_step, handmade_step, torch_step
+from compare.study.blocks import Figure, Heading, Para, Table, num
+from compare.study.i18n import t
+from compare.study.pairs import torch_predict
 from handmade.activations import ACTIVATIONS, Activation
 from handmade.data import letters, noisy_letters
 from handmade.model import MLP
 from handmade.spec import MLPSpec
 from handmade.train import TrainPlan, train
-
-from ..parity import compare_step, handmade_step, torch_step
-from ..records import compare_arrays
-from ..tolerance import tolerance_for
-from .blocks import Figure, Heading, Para, Table, num
-from .i18n import t
-from .pairs import torch_predict
 
 GALLERY_Z = np.arange(-80, 81) / 20.0  # -4..4, step 0.05, contains an exact 0
 DEEP_ACTIVATIONS = ("sigmoid", "tanh", "relu")

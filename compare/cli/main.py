@@ -1,0 +1,74 @@
+"""The ``mlp-parity`` command line: subcommands, exit codes and error handling.
+
+Exit codes: 0 everything matches; 1 a parity check failed; 2 bad usage or bad
+input (one line on stderr, no traceback); 130 interrupted (Ctrl-C).
+
+Subcommands live one per module in ``compare/cli/``; each module defines
+``NAME``, ``SUMMARY``, ``configure(parser)`` and ``run(args) -> int``, and
+imports nothing heavy at module level, so ``--help`` never imports torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from compare.cli import bench, check, grads, study, sweep, train
+from handmade.errors import InvalidInput
+
+COMMANDS = (study, grads, train, sweep, check, bench)  # in display order
+
+DESCRIPTION = """\
+Prove that a hand-written NumPy MLP and a torch.nn MLP, started from the same
+weights, compute the same outputs, gradients and loss curves - and find the
+first place where they part.
+
+exit codes: 0 all comparisons match, 1 a parity check failed,
+            2 bad usage or input, 130 interrupted
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error message (and exit code 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="mlp-parity", description=DESCRIPTION,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for module in COMMANDS:
+        child = sub.add_parser(module.NAME, help=module.SUMMARY, description=module.SUMMARY,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.configure(child)
+        child.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args))
+    except InvalidInput as exc:
+        print(f"mlp-parity {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. piped into `head` (an OSError: must come first)
+        return 0
+    except OSError as exc:  # a path the user named cannot be read or written
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"mlp-parity {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        clear = "\r\033[K" if sys.stderr.isatty() else ""  # a progress bar may be half drawn on this line
+        print(f"{clear}mlp-parity {args.command}: interrupted; no partial output was written", file=sys.stderr)
+        return 130
+
+
+def entry_point() -> None:
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""Argument types and option groups shared by the subcommands.
+
+Types fail as one-line usage errors (exit code 2). An option that several commands
+take (``--dtype``, ``--json``, ``--data``, the network's activations and loss) is
+declared once here, so that it reads and behaves the same everywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+
+from handmade.activations import Activation
+from handmade.errors import InvalidInput
+from handmade.losses import LOSSES, get_loss
+from handmade.naming import split_list
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive finite number")
+    return value
+
+
+def int_at_least(minimum: int):
+    """An argparse type: a whole number >= ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r} must be at least {minimum}")
+        return value
+
+    parse.__name__ = f"whole number >= {minimum}"
+    return parse
+
+
+positive_int = int_at_least(1)
+nonnegative_int = int_at_least(0)
+
+
+def list_of(item_type):
+    """A comma-separated list (commas inside parentheses kept), each item parsed by ``item_type``."""
+
+    def parse(text: str) -> list:
+        items = split_list(text)
+        if not items:
+            raise argparse.ArgumentTypeError("expected a comma-separated list, got nothing")
+        return [item_type(item) for item in items]
+
+    parse.__name__ = f"list of {getattr(item_type, '__name__', 'items')}"
+    return parse
+
+
+def checked_names(kind: str, resolve):
+    """Validate registry names (``resolve`` raises InvalidInput) as an argparse type."""
+
+    def parse(text: str) -> str:
+        try:
+            resolve(text)
+        except InvalidInput as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return text
+
+    parse.__name__ = kind
+    return parse
+
+
+DTYPE_CHOICES = {"float64": ["float64"], "float32": ["float32"], "both": ["float64", "float32"]}
+
+
+def dtypes(text: str) -> list[str]:
+    if text not in DTYPE_CHOICES:
+        raise argparse.ArgumentTypeError(f"{text!r}: choose float64, float32 or both")
+    return DTYPE_CHOICES[text]
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` or its closest existing ancestor: the tool creates missing directories, so that one is checked."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def output_file(text: str) -> str:
+    """A file the tool will write: refuse a directory, or a place no file can be created, before any work."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory; give a file name")
+    parent = _nearest_existing(path.parent)
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {str(parent)!r} is not a writable directory")
+    return text
+
+
+def output_dir(text: str) -> str:
+    """A directory the tool will write into (created if missing): refuse a file or an unwritable place."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} exists and is not a directory")
+    nearest = _nearest_existing(path)
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"cannot write into {text!r}: {str(nearest)!r} is not writable")
+    return text
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", metavar="PATH", type=output_file,
+                        help="also write every number as JSON (top-level 'summary': checks, failed, "
+                             "worst_rel_diff)")
+
+
+def add_dtype(parser: argparse.ArgumentParser, default: str, both: bool = True) -> None:
+    """``--dtype``: float64 (the oracle) or float32 (realistic); with ``both``, a list of one or two."""
+    if both:
+        parser.add_argument("--dtype", type=dtypes, default=DTYPE_CHOICES[default],
+                            help=f"float64, float32 or both (default: {default})")
+    else:
+        parser.add_argument("--dtype", choices=("float64", "float32"), default=default,
+                            help=f"(default: {default})")
+
+
+def add_data(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", metavar="FILE", help=".npz (arrays X, Y) or .csv (target columns named y...); "
+                                                       "default: the lesson's three letters")
+
+
+def add_hidden(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--hidden", type=list_of(positive_int), default=[16],
+                        help="hidden layer widths, comma-separated (default: 16)")
+
+
+def add_activations(parser: argparse.ArgumentParser, hidden_help: str = "hidden activation (default: relu)",
+                    output_help: str = "output activation (default: identity)") -> None:
+    """``--activation`` (hidden layers) and ``--output-activation``, checked against the registry."""
+    parser.add_argument("--activation", type=checked_names("activation", Activation), default="relu",
+                        help=hidden_help)
+    parser.add_argument("--output-activation", type=checked_names("activation", Activation),
+                        default="identity", help=output_help)
+
+
+def add_loss(parser: argparse.ArgumentParser, type=None, help: str | None = None) -> None:  # noqa: A002
+    parser.add_argument("--loss", type=type or checked_names("loss", get_loss), default="mse",
+                        help=help or f"one of {', '.join(LOSSES)} (default: mse)")

@@ -1,0 +1,139 @@
+"""``mlp-parity sweep``: training-trajectory parity over grids of activations x lrs x inits x ..."""
+
+from __future__ import annotations
+
+from compare.cli import options
+from compare.files.atomic import write_json, write_text
+from compare.files.datafiles import load_xy
+from compare.measure.tolerance import TOLERANCES
+from compare.present.tables import text_table
+from compare.trajectory import grid
+from handmade.activations import Activation
+from handmade.init import Initialiser
+from handmade.optim import OPTIMIZERS, resolve_optimizer
+
+NAME = "sweep"
+SUMMARY = "train both implementations over a grid and compare the loss trajectories epoch by epoch"
+EXAMPLES = """\
+examples:
+  mlp-parity sweep                                   # letters 30-16-3, MSE, SGD: 4 x 5 x 4 = 80 cells
+  mlp-parity sweep --dtype float32 --json sweep32.json --csv sweep32.csv
+  mlp-parity sweep --optimizer adam                  # or momentum, nesterov, adamw, "adam(beta1=0.8)"
+  mlp-parity sweep --activations relu --lrs 0.1 --inits xavier_uniform --seeds 0,1,2 --batch-size 1
+  mlp-parity sweep --data mine.npz --hidden 32,16 --epochs 200 --jobs 1
+  mlp-parity sweep --seeds 0,1,2,3,4 --no-batch       # every cell trained on its own (slower)
+
+Cells that differ only in initialiser and seed (same activation, lr, optimizer,
+dtype, batch order) train as one batched group on each side (K stacked networks,
+handmade.batched / torch_ref.batched); each member is then compared and, where
+needed, re-synchronised exactly like a single cell. --no-batch turns that off.
+
+Each cell trains both sides from the same initial weights on the same batches
+and compares the loss of every epoch:
+  rel = |L_handmade - L_torch| / max(|L_handmade|, |L_torch|, phi * L_1)
+with L_1 the first epoch's loss and phi the loss floor (float64 4e-6,
+float32 0.04; below it a loss difference is counted in units of phi * L_1,
+because the relative difference of a loss near rounding noise means nothing).
+status:
+  match               every epoch within the trajectory tolerance
+                      (float64 1e-10, float32 1e-4)
+  both diverged       both losses became non-finite at the same epoch
+  sensitive dynamics  the runs part, but re-synchronised from the handmade
+                      state, every single step agrees to the one-step
+                      tolerance (float64 1e-13, float32 1e-5): amplified
+                      rounding, not a bug; 'growth' is the fitted growth of
+                      the difference per epoch
+                      (a step over the one-step tolerance passes if within
+                      10 x its own rounding spread, measured by re-running
+                      the torch step with 1-ulp perturbations; 'spread ratio'
+                      = |h - t| / spread of the worst such step, '-' if none)
+  mismatch            a re-synchronised step disagrees (a bug): see
+                      'mismatch at' for the epoch and the tensor
+exit code 0 when every cell matches, 1 otherwise, 2 for bad input.
+"""
+
+
+def configure(parser):
+    parser.epilog = EXAMPLES
+    parser.add_argument("--activations", type=options.list_of(options.checked_names("activation", Activation)),
+                        default=list(grid.DEFAULT_ACTIVATIONS), help="comma-separated (default: %(default)s)")
+    parser.add_argument("--lrs", type=options.list_of(options.positive_float), default=list(grid.DEFAULT_LRS),
+                        help="learning rates, comma-separated, each > 0 (default: %(default)s)")
+    parser.add_argument("--inits", type=options.list_of(options.checked_names("initialiser", Initialiser)),
+                        default=list(grid.DEFAULT_INITS), help="comma-separated (default: %(default)s)")
+    parser.add_argument("--seeds", type=options.list_of(options.nonnegative_int), default=[0],
+                        help="seeds of the initial weights and the batch order (default: 0)")
+    parser.add_argument("--optimizer", type=options.list_of(options.checked_names("optimizer", resolve_optimizer)),
+                        default=["sgd"], help=f"comma-separated; one of {', '.join(OPTIMIZERS)}, optionally with "
+                                              "parameters like momentum(momentum=0.5) (default: sgd)")
+    parser.add_argument("--epochs", type=options.positive_int, default=1000, help="epochs per run (default: 1000)")
+    parser.add_argument("--batch-size", type=options.positive_int, default=None,
+                        help="rows per mini-batch, shuffled per epoch from the seed (default: full batch)")
+    options.add_dtype(parser, "float64")
+    options.add_hidden(parser)
+    options.add_data(parser)
+    parser.add_argument("--jobs", type=options.positive_int, default=None,
+                        help="worker processes (default: one per core; 1 runs serially in this process)")
+    parser.add_argument("--no-batch", action="store_true",
+                        help="train every cell on its own instead of batching the cells that differ only in "
+                             "initialiser and seed")
+    parser.add_argument("--no-resync", action="store_true",
+                        help="do not re-synchronise parted runs (every parted run is then a mismatch)")
+    parser.add_argument("--csv", metavar="PATH", help="also write one CSV row per cell")
+    parser.add_argument("--quiet", action="store_true", help="print only the summary, not one row per cell")
+    options.add_json(parser)
+
+
+def _ratio(value) -> str:
+    """A spread ratio |h - t| / spread for the table; '-' where no step was judged by its spread."""
+    return "-" if value is None else f"{value:.2f}"
+
+
+def run(args) -> int:
+    from compare.trajectory.sweep import run_sweep  # torch: only when the command runs (--help stays fast)
+
+    X, Y = load_xy(args.data)
+    setup = grid.SweepSetup(X=X, Y=Y, hidden=tuple(args.hidden), epochs=args.epochs, batch_size=args.batch_size,
+                       resync=not args.no_resync)
+    cells = grid.make_grid(args.activations, args.lrs, args.inits, args.seeds, args.optimizer, args.dtype)
+    result = run_sweep(cells, setup, jobs=args.jobs, batched=not args.no_batch)
+    summary = result.summary
+    if not args.quiet:
+        headers = ["activation", "lr", "init", "seed", "optimizer", "dtype", "status", "worst rel", "first over",
+                   "diverged (h/t)", "growth/epoch", "resync worst", "spread ratio", "mismatch at"]
+        table = []
+        for r in result.rows:
+            diverged = (f"{r['handmade_diverged_at'] or '-'}/{r['torch_diverged_at'] or '-'}"
+                        if r["handmade_diverged_at"] or r["torch_diverged_at"] else "-")
+            mismatch = f"{r['mismatch_epoch']} ({r['mismatch_name']})" if r["mismatch_epoch"] else None
+            table.append([r["activation"], r["lr"], r["init"], r["seed"], r["optimizer"], r["dtype"], r["status"],
+                          r["worst_rel_diff"], r["first_over"], diverged,
+                          f"x{r['growth_factor']:.3f}" if r["growth_factor"] else None,
+                          r["resync_worst_rel_diff"], _ratio(r["resync_worst_spread_ratio"]), mismatch])
+        print(text_table(headers, table))
+        print()
+    sizes = "-".join(map(str, setup.sizes))
+    statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary["statuses"].items()))
+    print(f"{summary['checks']} cells ({sizes}, {args.epochs} epochs, "
+          f"{'full batch' if args.batch_size is None else f'batch {args.batch_size}'}): {statuses}; "
+          f"{summary['failed']} failed")
+    print(f"worst checked relative difference {summary['worst_rel_diff']:.2e} (trajectory tolerance "
+          + ", ".join(f"{d} {TOLERANCES[d].trajectory:g}" for d in args.dtype)
+          + "; one-step " + ", ".join(f"{d} {TOLERANCES[d].step:g}" for d in args.dtype)
+          + f"); worst whole-run difference {summary['worst_trajectory_rel_diff']:.2e}; "
+            f"wall time {result.seconds:.1f} s ("
+          + (f"{result.groups} batched groups" if result.batched else "unbatched") + ")")
+    spread_dtypes = sorted({r["dtype"] for r in result.rows if r["resync_spread_steps"]})
+    if spread_dtypes:
+        factors = {TOLERANCES[d].spread_factor for d in spread_dtypes}
+        factor = (f"{factors.pop():g}" if len(factors) == 1
+                  else "/".join(f"{TOLERANCES[d].spread_factor:g} ({d})" for d in spread_dtypes))
+        print(f"(steps over the one-step tolerance are judged against {factor} x their own rounding spread)")
+    if args.json:
+        write_json(args.json, {**result.to_dict(), "setup": {
+            "sizes": list(setup.sizes), "loss": setup.loss, "epochs": setup.epochs, "batch_size": setup.batch_size,
+            "data": args.data or "letters", "resync": setup.resync},
+            "tolerances": {d: TOLERANCES[d].to_dict() for d in args.dtype}})
+    if args.csv:
+        write_text(args.csv, grid.rows_to_csv(result.rows))
+    return 0 if summary["failed"] == 0 else 1

@@ -1,1 +1,0 @@
-"""One module per ``mlp-parity`` subcommand (see ``compare.cli``)."""

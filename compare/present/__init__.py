@@ -1,0 +1,1 @@
+"""present: numbers, tables and progress bars for the terminal and the reports."""

@@ -1,0 +1,23 @@
+"""Tables for the terminal and the Markdown reports (rendered by ``tabulate``, numbers by :func:`fmt`)."""
+
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from compare.present.numbers import fmt
+
+
+def _cells(rows: list[list]) -> list[list[str]]:
+    return [[fmt(c) for c in row] for row in rows]
+
+
+def text_table(headers: list[str], rows: list[list]) -> str:
+    """A fixed-width table, columns padded to their widest cell, a dashed rule under the header."""
+    return tabulate(_cells(rows), headers=headers, tablefmt="simple", disable_numparse=True, stralign="left")
+
+
+def markdown_table(headers: list[str], rows: list[list]) -> str:
+    """A GitHub-flavoured Markdown table; a ``|`` inside a cell is escaped."""
+    cells = [[c.replace("|", "\\|") for c in row] for row in _cells(rows)]
+    return tabulate(cells, headers=[h.replace("|", "\\|") for h in headers], tablefmt="github",
+                    disable_numparse=True, stralign="left")

@@ -1,0 +1,1 @@
+"""run: where work runs - in this process, or in worker processes (any ``concurrent.futures`` executor)."""
