@@ -9,6 +9,6 @@ card. Importing this package imports torch (the CLI imports it only inside ``run
 """
 
 from compare.check.checker import Check, CheckConfig, Report, run_check
-from compare.check.diagnosis import Finding
+from compare.check.findings import Finding
 
 __all__ = ["Check", "CheckConfig", "Finding", "Report", "run_check"]

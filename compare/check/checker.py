@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from compare.check.adapters import LoadedClass, Network, load_target, make_adapter
-from compare.check.diagnosis import Finding
+from compare.check.adapters import Network, make_adapter
+from compare.check.findings import Finding
 from compare.check.gradient_checks import ForwardAndGradientChecks
+from compare.check.loading import LoadedClass, load_target
 from compare.check.results import Check, CheckConfig, Report, check_batches
 from compare.check.training_checks import TrainingAndLossChecks
 from compare.check.user_calls import UserCalls, UserCodeFailed

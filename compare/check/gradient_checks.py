@@ -15,9 +15,9 @@ import math
 
 import numpy as np
 
-from compare.check import diagnosis as dx
+from compare.check import diagnoses as dx
 from compare.check.adapters import Instance, Outcome
-from compare.check.diagnosis import Finding
+from compare.check.findings import Finding
 from compare.check.session import CheckSession, call_failed, complete
 from compare.measure.differences import rel_diff
 from compare.measure.records import compare_arrays

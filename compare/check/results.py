@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from compare.check.diagnosis import Finding
+from compare.check.findings import Finding
 from compare.check.user_calls import Outcome
 from compare.measure.records import summarize
 from handmade.data import letters, noisy_letters

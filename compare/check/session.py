@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 
-from compare.check import diagnosis as dx
+from compare.check import diagnoses as dx
 from compare.check.adapters import Adapter, Instance, Outcome
-from compare.check.diagnosis import Finding
+from compare.check.findings import Finding
 from compare.check.results import Check, CheckConfig, check_batches
 from compare.measure.differences import rel_diff
 from compare.measure.tolerance import tolerance_for

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from compare.check import diagnosis as dx
+from compare.check import diagnoses as dx
 from compare.check.adapters import Instance, Outcome
-from compare.check.diagnosis import Finding
+from compare.check.findings import Finding
 from compare.check.results import reported_loss
 from compare.check.session import CheckSession, call_failed, complete
 from handmade.losses import LOSSES

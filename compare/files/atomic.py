@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 
-def _atomic_write(path: str | Path, write) -> Path:
+def atomic_write(path: str | Path, write) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -37,7 +37,7 @@ def _atomic_write(path: str | Path, write) -> Path:
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
-    return _atomic_write(path, lambda handle: handle.write(data))
+    return atomic_write(path, lambda handle: handle.write(data))
 
 
 def write_text(path: str | Path, text: str) -> Path:
@@ -67,13 +67,3 @@ def to_jsonable(obj):
 
 def write_json(path: str | Path, obj) -> Path:
     return write_text(path, json.dumps(to_jsonable(obj), indent=2, allow_nan=False) + "\n")
-
-
-def save_figure(fig, path: str | Path, dpi: int = 110) -> Path:
-    """Save a matplotlib figure atomically as PNG and close it."""
-    import matplotlib.pyplot as plt
-    try:
-        return _atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=dpi,
-                                                             bbox_inches="tight"))
-    finally:
-        plt.close(fig)

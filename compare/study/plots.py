@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from compare.files.atomic import save_figure
+from compare.figures.canvas import log_axis, save_figure, subplots
+from compare.figures.curves import CurveLabels, pair_panels
 from compare.study.i18n import bi
 
 COLORS = {"handmade": "tab:blue", "torch": "tab:orange"}
@@ -18,55 +19,20 @@ FILES = ("task1_letters", "task1_loss", "task1_robustness", "task2_curves", "tas
          "task3_activations", "theory_activations", "theory_vanishing", "theory_collapse", "theory_cost")
 
 
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
+def _pair_panels(runs: list[dict], label_of, title: str):
+    labels = CurveLabels(loss=bi("loss"), epoch=bi("epoch"), diff=bi("abs_diff"), torch="torch (dashed / пунктир)")
+    return pair_panels(runs, label_of, title, labels)
 
 
-def _log(ax):
-    from matplotlib.ticker import LogFormatter
-
-    ax.set_yscale("log", nonpositive="mask")
-    # Plain "1e-12" labels: the default mathtext labels cost ~0.1 s of parsing per axis.
-    ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=True))
-
-
-def _pair_panels(plt, runs: list[dict], label_of, title: str):
-    """Top: both sides' loss curves per run; bottom: |L_h - L_t| per epoch, log scale."""
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8.5, 7.5), sharex=True, height_ratios=(3, 2))
-    cmap = plt.get_cmap("tab10")
-    for i, run in enumerate(runs):
-        c = run["curves"]
-        epochs = np.arange(1, len(c["handmade"]) + 1)
-        color = cmap(i)
-        top.plot(epochs, c["handmade"], color=color, lw=2, label=f"{label_of(run)} handmade")
-        top.plot(np.arange(1, len(c["torch"]) + 1), c["torch"], color="k", lw=0.9, ls="--")
-        bottom.plot(np.arange(1, len(c["abs_diff"]) + 1), c["abs_diff"], color=color, lw=1, label=label_of(run))
-    top.plot([], [], color="k", lw=0.9, ls="--", label="torch (dashed / пунктир)")
-    _log(top)
-    _log(bottom)
-    top.set_ylabel(bi("loss"))
-    top.set_title(title)
-    top.legend(fontsize=7, ncol=2)
-    top.grid(alpha=0.3)
-    bottom.set_xlabel(bi("epoch"))
-    bottom.set_ylabel(bi("abs_diff"))
-    bottom.grid(alpha=0.3)
-    bottom.legend(fontsize=7, ncol=3)
-    return fig
-
-
-def task1_loss(plt, res):
+def task1_loss(res):
     spec = res["spec"]
     name = f"{'-'.join(map(str, spec['sizes']))} {spec['activation']}"
-    return _pair_panels(plt, [{"curves": res["curves"]}], lambda r: name, bi("task1_loss_title"))
+    return _pair_panels([{"curves": res["curves"]}], lambda r: name, bi("task1_loss_title"))
 
 
-def task1_letters(plt, res):
+def task1_letters(res):
     out, ex = res["outputs"], res["examples"]
-    fig, axes = plt.subplots(2, 3, figsize=(7.5, 5.6))
+    fig, axes = subplots(2, 3, figsize=(7.5, 5.6))
     rows = [(out["images"], out["letters"], out["predicted_handmade"], out["predicted_torch"], bi("clean")),
             (ex["images"], ex["true"], ex["predicted_handmade"], ex["predicted_torch"],
              f"{ex['flips']} " + bi("flipped"))]
@@ -83,9 +49,9 @@ def task1_letters(plt, res):
     return fig
 
 
-def task1_robustness(plt, res):
+def task1_robustness(res):
     rob = res["robustness"]
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = subplots(figsize=(7, 4.2))
     ax.plot(rob["flips"], 100 * np.asarray(rob["accuracy_handmade"]), "o-", lw=2, color=COLORS["handmade"],
             label="handmade")
     ax.plot(rob["flips"], 100 * np.asarray(rob["accuracy_torch"]), "x--", color=COLORS["torch"], label="torch")
@@ -99,18 +65,18 @@ def task1_robustness(plt, res):
     return fig
 
 
-def task2_curves(plt, res):
+def task2_curves(res):
     schemes = res["schemes"]
     cols = 5
     rows_n = int(np.ceil(len(schemes) / cols))
-    fig, axes = plt.subplots(rows_n, cols, figsize=(15, 3.3 * rows_n), sharex=True, sharey=True, squeeze=False)
+    fig, axes = subplots(rows_n, cols, figsize=(15, 3.3 * rows_n), sharex=True, sharey=True, squeeze=False)
     for ax, s in zip(axes.flat, schemes):
         epochs = np.arange(1, len(s["curve_median"]) + 1)
         ax.fill_between(epochs, s["curve_q10"], s["curve_q90"], color="tab:blue", alpha=0.25,
                         label=bi("band"))
         ax.plot(epochs, s["curve_median"], color="tab:blue", lw=2, label=bi("median"))
         ax.axhline(res["threshold"], color="tab:red", ls=":", lw=1, label=bi("threshold"))
-        _log(ax)
+        log_axis(ax)
         ax.set_title(s["name"], fontsize=9)
         ax.grid(alpha=0.3)
     for ax in axes.flat[len(schemes):]:
@@ -124,11 +90,11 @@ def task2_curves(plt, res):
     return fig
 
 
-def task2_epochs(plt, res):
+def task2_epochs(res):
     schemes = res["schemes"]
     names = [s["name"] for s in schemes]
     y = np.arange(len(schemes))
-    fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(15, 0.45 * len(schemes) + 2), sharey=True,
+    fig, (a1, a2, a3) = subplots(1, 3, figsize=(15, 0.45 * len(schemes) + 2), sharey=True,
                                      width_ratios=(3, 1.2, 1.2))
     never_x = res["plan"]["epochs"] * 1.05
     for i, s in enumerate(schemes):
@@ -161,20 +127,20 @@ def task2_epochs(plt, res):
     return fig
 
 
-def task3_lr(plt, res):
-    return _pair_panels(plt, res["learning_rates"], lambda r: f"lr={r['lr']:g}", bi("lr_title"))
+def task3_lr(res):
+    return _pair_panels(res["learning_rates"], lambda r: f"lr={r['lr']:g}", bi("lr_title"))
 
 
-def task3_activations(plt, res):
-    return _pair_panels(plt, res["activations"], lambda r: r["activation"], bi("act_title"))
+def task3_activations(res):
+    return _pair_panels(res["activations"], lambda r: r["activation"], bi("act_title"))
 
 
-def theory_activations(plt, res):
+def theory_activations(res):
     g = res["gallery"]
     items = g["activations"]
     cols = 4
     rows_n = int(np.ceil(len(items) / cols))
-    fig, axes = plt.subplots(rows_n, cols, figsize=(14, 3.6 * rows_n), squeeze=False)
+    fig, axes = subplots(rows_n, cols, figsize=(14, 3.6 * rows_n), squeeze=False)
     fig.subplots_adjust(hspace=0.4)
     z = g["z"]
     for ax, a in zip(axes.flat, items):
@@ -194,14 +160,14 @@ def theory_activations(plt, res):
     return fig
 
 
-def theory_vanishing(plt, res):
+def theory_vanishing(res):
     v = res["vanishing"]
-    fig, ax = plt.subplots(figsize=(8, 4.8))
+    fig, ax = subplots(figsize=(8, 4.8))
     for name, d in v["activations"].items():
         layers = np.arange(len(d["handmade"]))
         line, = ax.plot(layers, d["handmade"], "o-", lw=2, label=f"{name} handmade")
         ax.plot(layers, d["torch"], "x", ms=9, color=line.get_color(), label=f"{name} torch")
-    _log(ax)
+    log_axis(ax)
     ax.set_xlabel(bi("layer"))
     ax.set_ylabel(bi("grad_norm"))
     ax.set_title(bi("vanish_title") + f" ({'-'.join(map(str, v['sizes']))}, {v['init']})")
@@ -211,10 +177,10 @@ def theory_vanishing(plt, res):
     return fig
 
 
-def theory_collapse(plt, res):
+def theory_collapse(res):
     c = res["collapse"]
     net, lin = np.ravel(c["net_outputs"]), np.ravel(c["linear_outputs"])
-    fig, ax = plt.subplots(figsize=(5.5, 5.2))
+    fig, ax = subplots(figsize=(5.5, 5.2))
     ax.scatter(lin, net, s=10, alpha=0.6)
     lo, hi = float(min(lin.min(), net.min())), float(max(lin.max(), net.max()))
     ax.plot([lo, hi], [lo, hi], color="k", lw=0.8, ls="--", label="y = x")
@@ -226,10 +192,10 @@ def theory_collapse(plt, res):
     return fig
 
 
-def theory_cost(plt, res, timings, task3):
+def theory_cost(res, timings, task3):
     names = res["cost"]["activations"]
     x = np.arange(len(names))
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.2))
+    fig, (a1, a2) = subplots(1, 2, figsize=(12, 4.2))
     a1.bar(x - 0.2, [timings[n]["handmade_ms"] for n in names], width=0.4, label="handmade (NumPy)",
            color=COLORS["handmade"])
     a1.bar(x + 0.2, [timings[n]["torch_ms"] for n in names], width=0.4, label="torch (+autograd)",
@@ -252,20 +218,19 @@ def theory_cost(plt, res, timings, task3):
 
 def draw_all(results: dict, out_dir, dpi: int, tick) -> dict[str, str]:
     """Draw every figure into ``out_dir``; return {figure key: file name}."""
-    plt = _plt()
     t1, t2, t3, th = results["task1"], results["task2"], results["task3"], results["theory"]
     makers = {
-        "task1_letters": lambda: task1_letters(plt, t1),
-        "task1_loss": lambda: task1_loss(plt, t1),
-        "task1_robustness": lambda: task1_robustness(plt, t1),
-        "task2_curves": lambda: task2_curves(plt, t2),
-        "task2_epochs": lambda: task2_epochs(plt, t2),
-        "task3_lr": lambda: task3_lr(plt, t3),
-        "task3_activations": lambda: task3_activations(plt, t3),
-        "theory_activations": lambda: theory_activations(plt, th),
-        "theory_vanishing": lambda: theory_vanishing(plt, th),
-        "theory_collapse": lambda: theory_collapse(plt, th),
-        "theory_cost": lambda: theory_cost(plt, th, results["timings"]["activation_cost"], t3),
+        "task1_letters": lambda: task1_letters(t1),
+        "task1_loss": lambda: task1_loss(t1),
+        "task1_robustness": lambda: task1_robustness(t1),
+        "task2_curves": lambda: task2_curves(t2),
+        "task2_epochs": lambda: task2_epochs(t2),
+        "task3_lr": lambda: task3_lr(t3),
+        "task3_activations": lambda: task3_activations(t3),
+        "theory_activations": lambda: theory_activations(th),
+        "theory_vanishing": lambda: theory_vanishing(th),
+        "theory_collapse": lambda: theory_collapse(th),
+        "theory_cost": lambda: theory_cost(th, results["timings"]["activation_cost"], t3),
     }
     files = {}
     for key in FILES:

@@ -1,0 +1,76 @@
+"""Hypotheses on the backward pass: the usual activation-derivative mistakes, layer by layer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compare.check.diagnoses.factors import close, fit_factor
+from compare.check.findings import Finding
+from compare.measure.differences import rel_error_l2
+from handmade.activations import Activation
+
+
+def joint(arrays: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays])
+
+
+def hidden_layer_findings(l: int, act: Activation, ref: dict, a_prev: np.ndarray, user_w: np.ndarray,
+                          user_b: np.ndarray, names: tuple[str, str], tol: float) -> list[Finding]:
+    """Test the usual activation-derivative mistakes of hidden layer ``l`` against its gradients.
+
+    Uses torch's ``da_l``, ``z_l`` and ``a_l`` (correct if the later layers are), so
+    each hypothesis gives ``dW_l = (da_l * d)^T a_{l-1}`` and ``db_l = sum_rows(da_l * d)``.
+    """
+    da, z, a = (np.asarray(ref[k], dtype=np.float64) for k in (f"grad a[{l}]", f"z[{l}]", f"a[{l}]"))
+    a_prev = np.asarray(a_prev, dtype=np.float64)
+    user = joint([user_w, user_b])
+    truth = joint([ref[f"grad layers.{l}.weight"], ref[f"grad layers.{l}.bias"]])
+
+    def grads(d):
+        dz = da * d
+        return joint([dz.T @ a_prev, dz.sum(axis=0)])
+
+    hypotheses = [
+        ("missing_activation_derivative", f"the derivative of {act.spec} is left out (dz = da, no f'(z))",
+         np.ones_like(z)),
+        ("derivative_at_activation_output", f"the derivative of {act.spec} is taken at the activation output "
+         f"a = f(z) instead of the pre-activation z", act.grad(a, act(a))),
+        ("derivative_is_activation", "f(z) is used where f'(z) belongs (for sigmoid: sigma instead of "
+         "sigma (1 - sigma))", a),
+    ]
+    found = []
+    who = f"{names[0]}/{names[1]}"
+    for code, words, d in hypotheses:
+        h = grads(d)
+        if rel_error_l2(h, truth) <= tol:
+            continue  # harmless here (e.g. relu'(a) = relu'(z)): it cannot explain a mismatch
+        c, residual = fit_factor(user, h)
+        if residual <= tol:
+            scale = "" if close(c, 1.0, tol) else f" (times {c:.6g})"
+            found.append(Finding(code, f"{who} match the hypothesis that {words}{scale}", {"factor": c}))
+    if act.name in ("relu", "leaky_relu") and not found:
+        base, neg = grads((z > 0).astype(np.float64)), grads((z <= 0).astype(np.float64))
+        nn = float(np.dot(neg, neg))
+        if nn > 0:
+            alpha = float(np.dot(user - base, neg)) / nn
+            fitted = base + alpha * neg
+            expected = act.params.get("negative_slope", 0.0)
+            if rel_error_l2(user, fitted) <= tol and not close(alpha, expected, tol):
+                found.append(Finding("leaky_slope", f"{who} match a derivative with slope {alpha:.6g} for "
+                                                    f"negative inputs; {act.spec} has slope {expected:g}",
+                                     {"slope": alpha, "expected": expected}))
+    return found
+
+
+def output_layer_findings(l: int, act: Activation, ref: dict, a_prev, user_w, user_b, names, tol) -> list[Finding]:
+    """The output activation's derivative left out (dz = dL/ds), when there is one."""
+    if act.name == "identity":
+        return []
+    da = np.asarray(ref[f"grad a[{l}]"], dtype=np.float64)
+    a_prev = np.asarray(a_prev, dtype=np.float64)
+    h = joint([da.T @ a_prev, da.sum(axis=0)])
+    c, residual = fit_factor(joint([user_w, user_b]), h)
+    if residual <= tol:
+        return [Finding("missing_activation_derivative", f"{names[0]}/{names[1]} match the output activation "
+                        f"{act.spec} with its derivative left out", {"factor": c})]
+    return []

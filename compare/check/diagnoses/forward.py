@@ -1,0 +1,53 @@
+"""Hypotheses on the forward pass: a bias left out, another activation, a leaky slope."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compare.check.diagnoses.factors import close
+from compare.measure.differences import rel_error_l2
+from handmade.activations import ACTIVATIONS, Activation
+from handmade.model import MLP
+
+
+def forward_alternatives(spec, params: dict, X: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
+    """Other forwards a student may have written: (code, words, output), by the handmade network."""
+    out = []
+    n = spec.n_layers
+    bias_keys = [f"layers.{l}.bias" for l in range(n)]
+    subsets = [[k] for k in bias_keys] + ([bias_keys] if n > 1 else [])
+    for subset in subsets:
+        p = {k: (np.zeros_like(v) if k in subset else v) for k, v in params.items()}
+        layers = ", ".join(f"layer {k.split('.')[1]}" for k in subset)
+        out.append(("forward_without_bias", f"the bias is left out of the forward pass ({layers})",
+                    MLP(spec, p).forward(X)))
+    for name in ACTIVATIONS:
+        if n > 1 and name != Activation(spec.activation).name:
+            out.append(("wrong_activation", f"the hidden activation is {name}, not {spec.activation}",
+                        MLP(spec.replace(activation=name), params).forward(X)))
+    for name in ("identity", "relu", "sigmoid"):
+        if name != Activation(spec.output_activation).name:
+            out.append(("wrong_output_activation", f"the output activation is {name}, not "
+                        f"{spec.output_activation} (say --output-activation {name} if that is intended)",
+                        MLP(spec.replace(output_activation=name), params).forward(X)))
+    return out
+
+
+def leaky_slope_of_forward(spec, params: dict, X: np.ndarray, output: np.ndarray, tol: float) -> float | None:
+    """For one hidden relu/leaky layer and an identity output, the slope alpha that fits ``output``.
+
+    ``s = relu(z) W^T + alpha * min(z, 0) W^T + b`` is linear in alpha: least squares, then verified.
+    """
+    act = Activation(spec.activation)
+    if spec.n_layers != 2 or act.name not in ("relu", "leaky_relu") or spec.output_activation != "identity":
+        return None
+    p = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    z = np.asarray(X, dtype=np.float64) @ p["layers.0.weight"].T + p["layers.0.bias"]
+    base = np.maximum(z, 0) @ p["layers.1.weight"].T + p["layers.1.bias"]
+    neg = np.minimum(z, 0) @ p["layers.1.weight"].T
+    nn = float(np.vdot(neg, neg))
+    if nn == 0:
+        return None
+    alpha = float(np.vdot(np.asarray(output, dtype=np.float64) - base, neg)) / nn
+    ok = rel_error_l2(np.asarray(output, dtype=np.float64), base + alpha * neg) <= tol
+    return alpha if ok and not close(alpha, act.params.get("negative_slope", 0.0), tol) else None
