@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import InvalidInput
+from .contract.errors import InvalidInput
 
 LETTER_NAMES = ("a", "b", "c")
 LETTER_SHAPE = (5, 6)  # rows x columns of pixels; flattened row by row to 30 inputs

@@ -35,8 +35,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import InvalidInput, unknown_name
-from .naming import check_params, format_named, parse_named
+from .contract.errors import InvalidInput
+from .contract.keys import layer_keys
+from .contract.naming import canonical, resolve
 
 
 def zeros(rng, n_out, n_in):
@@ -133,11 +134,8 @@ class Initialiser:
     def __init__(self, spec: str | Initialiser):
         if isinstance(spec, Initialiser):
             spec = spec.spec
-        name, given = parse_named(spec)
-        if name not in INITIALISERS:
-            raise unknown_name("initialiser", name, INITIALISERS)
-        self.name = name
-        self.params = check_params("initialiser", name, given, INITIALISERS[name].defaults)
+        self.name, self.params = resolve("initialiser", spec, INITIALISERS)
+        name = self.name
         for key in ("std", "gain"):
             if key in self.params and self.params[key] <= 0:
                 raise InvalidInput(f"initialiser {name!r}: {key} must be > 0, got {self.params[key]:g}")
@@ -146,8 +144,7 @@ class Initialiser:
 
     @property
     def spec(self) -> str:
-        defaults = INITIALISERS[self.name].defaults
-        return format_named(self.name, {k: v for k, v in self.params.items() if defaults.get(k) != v})
+        return canonical(self.name, self.params, INITIALISERS[self.name].defaults)
 
     def __call__(self, rng: np.random.Generator, n_out: int, n_in: int):
         return INITIALISERS[self.name].f(rng, n_out, n_in, **self.params)
@@ -167,8 +164,8 @@ def init_params(sizes, init="torch_default", seed=0, dtype="float64") -> dict[st
     initialiser = Initialiser(init)
     rng = np.random.default_rng(seed)
     params = {}
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for (w_key, b_key), n_in, n_out in zip(layer_keys(len(sizes) - 1), sizes[:-1], sizes[1:]):
         weight, bias = initialiser(rng, n_out, n_in)
-        params[f"layers.{i}.weight"] = np.ascontiguousarray(weight, dtype=dtype)
-        params[f"layers.{i}.bias"] = np.ascontiguousarray(bias, dtype=dtype)
+        params[w_key] = np.ascontiguousarray(weight, dtype=dtype)
+        params[b_key] = np.ascontiguousarray(bias, dtype=dtype)
     return params

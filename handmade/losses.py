@@ -1,18 +1,21 @@
-"""Losses between the network output ``s`` and the target ``y`` (both shape (N, out)).
+"""Losses between the network's output scores ``s`` and the targets ``y``, and their gradients.
 
-Each loss is a value function and its gradient with respect to ``s``:
+Shapes: ``s`` (..., N, C) - the N rows of a network's output, with leading axes for
+networks trained side by side - and ``y`` (N, C), the targets. A loss reduces each
+network's (N, C) block to one number, (..., N, C) -> (...); its gradient has the shape
+of ``s``. Each loss is a value function and its gradient with respect to ``s``:
 
 ========  ============================  =====================  ==========================
 name      L(s, y)                       dL/ds                  torch equivalent
 ========  ============================  =====================  ==========================
-mse       mean((s - y)^2) over N*out    2 (s - y) / (N*out)    MSELoss() (the default)
+mse       mean((s - y)^2) over N*C      2 (s - y) / (N*C)      MSELoss() (the default)
 sse       sum((s - y)^2)                2 (s - y)              MSELoss(reduction="sum")
 half_sse  1/2 sum((s - y)^2)            s - y                  0.5 * MSELoss(reduction="sum")
 ========  ============================  =====================  ==========================
 
 ``mse`` is torch's convention and the default; the textbook half-sum and the
 plain sum are named options, never a silent change of scale (a factor of 2 or
-N*out between two implementations is the commonest parity "bug").
+N*C between two implementations is the commonest parity "bug").
 """
 
 from __future__ import annotations
@@ -21,21 +24,31 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import unknown_name
+from .contract.errors import unknown_name
+
+
+def sum_of_squares(r):
+    """sum(r^2) over each network's (N, C) block: (..., N, C) -> (...)."""
+    if r.ndim == 2:
+        return np.vdot(r, r)  # one network: a dot product of the flattened residuals
+    return np.einsum("...nc,...nc->...", r, r)
+
+
+def outputs(s) -> int:
+    """N*C: the number of outputs of one network."""
+    return s.shape[-2] * s.shape[-1]
 
 
 def mse(s, y):
-    d = s - y
-    return np.vdot(d, d) / d.size
+    return sum_of_squares(s - y) / outputs(s)
 
 
 def mse_grad(s, y):
-    return (s - y) * s.dtype.type(2.0 / s.size)
+    return (s - y) * s.dtype.type(2.0 / outputs(s))
 
 
 def sse(s, y):
-    d = s - y
-    return np.vdot(d, d)
+    return sum_of_squares(s - y)
 
 
 def sse_grad(s, y):
@@ -43,8 +56,7 @@ def sse_grad(s, y):
 
 
 def half_sse(s, y):
-    d = s - y
-    return 0.5 * np.vdot(d, d)
+    return 0.5 * sum_of_squares(s - y)
 
 
 def half_sse_grad(s, y):
@@ -56,6 +68,9 @@ class LossEntry:
     f: callable
     df: callable
     description: str
+    # Every output entry counts alike (no mixing across the C outputs of a row): the value and the
+    # gradient are unchanged when the (N, C) blocks are handed over transposed, as (C, N).
+    elementwise: bool = True
 
 
 LOSSES: dict[str, LossEntry] = {
@@ -63,7 +78,6 @@ LOSSES: dict[str, LossEntry] = {
     "sse": LossEntry(sse, sse_grad, "sum of squared errors"),
     "half_sse": LossEntry(half_sse, half_sse_grad, "half the sum of squared errors (textbook)"),
 }
-
 
 # Other spellings people use for the same conventions (``--loss mean`` in the check, a course's "half-sum").
 ALIASES = {"mean": "mse", "sum": "sse", "half-sse": "half_sse", "half-sum": "half_sse", "half_sum": "half_sse",
@@ -85,10 +99,10 @@ def get_loss(name: str) -> LossEntry:
 
 
 def loss_value(name: str, s: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The loss as a 0-d array of ``s``'s dtype."""
+    """The loss as an array of ``s``'s dtype: 0-d for one network, (...) for stacked ones."""
     return np.asarray(get_loss(name).f(s, y), dtype=s.dtype)
 
 
 def loss_grad(name: str, s: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """dL/ds, shape (N, out), dtype of ``s``."""
+    """dL/ds, the shape and dtype of ``s``."""
     return get_loss(name).df(s, y)

@@ -1,6 +1,6 @@
 """K torch networks of one shape trained at once: stacked parameters, ``torch.baddbmm``, torch.optim.
 
-The torch twin of ``handmade.batched``. Member k's weights are slice k of one
+The torch twin of ``handmade.fast.batched``. Member k's weights are slice k of one
 leaf tensor per layer, W_l (K, out, in) and b_l (K, out):
 
     z_l = baddbmm(b_l[:, None], a_{l-1}, W_l^T)      (K, N, out), a_{-1} = X expanded (no copy)
@@ -10,8 +10,9 @@ leaf tensor per layer, W_l (K, out, in) and b_l (K, out):
 Because the members only meet in that final sum, autograd gives each slice of
 dL/dW_l exactly dL_k/dW_l^(k) - the gradient of a separate run - and
 ``torch.optim`` (SGD, Adam: element-wise rules) updates each slice as a separate
-run would. The loop itself (batches, stopping, divergence) is
-``handmade.batched.train_members``, shared with the NumPy version.
+run would. The bookkeeping of the loop (batches, stopping, divergence, members
+that stop) is ``handmade.contract.runs.run_members``, shared with the NumPy
+version; every number in it comes from torch.
 """
 
 from __future__ import annotations
@@ -22,31 +23,35 @@ import numpy as np
 import torch
 from torch import nn
 
-from handmade.batched import BatchedMLP, train_members
-from handmade.spec import MLPSpec, check_data
-from handmade.train import History, TrainPlan
+from handmade.contract.keys import layer_grad_norms, layer_keys
+from handmade.contract.plan import TrainPlan
+from handmade.contract.runs import History, run_members
+from handmade.contract.spec import MLPSpec, check_data, members
 
+from .losses import torch_loss
 from .model import TORCH_DTYPES, TorchMLP, torch_activation
-from .train import make_torch_optimizer, train_torch
+from .optim import make_torch_optimizer
+from .train import train_torch
 
 
 class BatchedTorchMLP(nn.Module):
     """K torch networks: ``BatchedTorchMLP([MLPSpec(seed=k) for k in range(100)])``.
 
-    Built from the same numbers as ``handmade.batched.BatchedMLP`` (the specs'
+    Built from the same numbers as ``handmade.fast.batched.BatchedMLP`` (the specs'
     initial parameters, or ``params_list``). Shape: (N, n_0) -> (K, N, n_L).
     """
 
     def __init__(self, specs: Sequence[MLPSpec] | MLPSpec, params_list: Sequence[dict] | None = None):
         super().__init__()
-        stacked = BatchedMLP(specs, params_list)  # validation and stacking, no maths
-        self.spec = stacked.spec
+        self.spec, member_params = members([specs] if isinstance(specs, MLPSpec) else specs, params_list)
         self.dtype = TORCH_DTYPES[self.spec.dtype]
-        n = self.spec.n_layers
-        self.weights = nn.ParameterList(
-            nn.Parameter(torch.from_numpy(stacked.params[f"layers.{l}.weight"])) for l in range(n))
-        self.biases = nn.ParameterList(
-            nn.Parameter(torch.from_numpy(stacked.params[f"layers.{l}.bias"])) for l in range(n))
+
+        def stack(key: str) -> nn.Parameter:
+            return nn.Parameter(torch.stack([torch.as_tensor(p[key]) for p in member_params]).to(self.dtype))
+
+        keys = layer_keys(self.spec.n_layers)
+        self.weights = nn.ParameterList(stack(w_key) for w_key, _ in keys)
+        self.biases = nn.ParameterList(stack(b_key) for _, b_key in keys)
         self.activation = torch_activation(self.spec.activation)
         self.output_activation = torch_activation(self.spec.output_activation)
 
@@ -59,24 +64,19 @@ class BatchedTorchMLP(nn.Module):
         return a
 
     def member_losses(self, s: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Each member's loss (K,), reduced as ``torch_ref.model.torch_loss`` reduces one network's."""
-        squared = nn.functional.mse_loss(s, y.expand_as(s), reduction="none")
-        if self.spec.loss == "mse":
-            return squared.mean(dim=(1, 2))
-        if self.spec.loss == "sse":
-            return squared.sum(dim=(1, 2))
-        return 0.5 * squared.sum(dim=(1, 2))  # half_sse; BatchedMLP refused anything else
+        """Each member's loss (K,): ``torch_ref.losses`` reduce the last two axes, one network's block."""
+        return torch_loss(self.spec.loss, s, y)
 
     def named_stacks(self) -> dict[str, nn.Parameter]:
         """The stacked parameters under one network's keys (``layers.{l}.weight`` ...)."""
         out = {}
-        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
-            out[f"layers.{l}.weight"], out[f"layers.{l}.bias"] = w, b
+        for (w_key, b_key), w, b in zip(layer_keys(self.spec.n_layers), self.weights, self.biases):
+            out[w_key], out[b_key] = w, b
         return out
 
 
 class _TorchEngine:
-    """The engine ``train_members`` drives (see ``handmade.batched._HandmadeEngine``)."""
+    """The engine ``run_members`` drives (see ``handmade.fast.batched._HandmadeEngine``)."""
 
     def __init__(self, model: BatchedTorchMLP, plan: TrainPlan):
         self.model, self.plan = model, plan
@@ -113,9 +113,8 @@ class _TorchEngine:
         self._loss.backward()
         out = None
         if norms:
-            cols = [torch.sqrt(w.grad.double().pow(2).sum(dim=(1, 2)) + b.grad.double().pow(2).sum(dim=1))
-                    for w, b in zip(self.model.weights, self.model.biases)]
-            out = torch.stack(cols, dim=1).numpy()
+            grads = {key: p.grad.detach().numpy() for key, p in self.model.named_stacks().items()}
+            out = layer_grad_norms(grads, self.model.spec.n_layers)
         self.optimizer.step()
         return out
 
@@ -143,7 +142,7 @@ def train_torch_batched(model: BatchedTorchMLP | Sequence[MLPSpec], X, Y, plan: 
     Xt = torch.as_tensor(X).to(model.dtype)
     Yt = torch.as_tensor(Y).to(model.dtype)
     engine = _TorchEngine(model, plan)
-    return train_members(engine, len(model.weights[0]), model.spec.n_layers, Xt, Yt, plan)
+    return run_members(engine, len(model.weights[0]), model.spec.n_layers, Xt, Yt, plan)
 
 
 def train_torch_separately(specs: Sequence[MLPSpec], X, Y, plan: TrainPlan) -> list[History]:

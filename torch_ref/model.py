@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from handmade.activations import Activation
-from handmade.spec import MLPSpec
+from handmade.contract.spec import MLPSpec
 
 # name -> factory(**params) of the torch module with the same formula and defaults.
 TORCH_ACTIVATIONS = {
@@ -35,17 +35,6 @@ def torch_activation(spec: str) -> nn.Module:
     """The torch module for an activation spec such as ``"leaky_relu(negative_slope=0.2)"``."""
     act = Activation(spec)
     return TORCH_ACTIVATIONS[act.name](**act.params)
-
-
-def torch_loss(name: str, s: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """The losses of ``handmade.losses`` through ``nn.functional.mse_loss``."""
-    if name == "mse":
-        return nn.functional.mse_loss(s, y, reduction="mean")
-    if name == "sse":
-        return nn.functional.mse_loss(s, y, reduction="sum")
-    if name == "half_sse":
-        return 0.5 * nn.functional.mse_loss(s, y, reduction="sum")
-    raise ValueError(f"no torch loss for {name!r}")
 
 
 class TorchMLP(nn.Module):

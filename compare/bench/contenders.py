@@ -1,6 +1,6 @@
 """The contenders: one training step of each implementation, and the matmul they are measured against.
 
-handmade: ``MLP.train_step`` (the fast fused step; inputs checked once, outside the
+handmade: ``handmade.fast.step.FusedStep`` (the fast fused step; inputs checked once, outside the
 timer, as torch does not check them either) and, for information, the readable
 forward/loss/backward/step; torch: ``nn.Module`` + autograd + ``torch.optim.SGD``;
 scikit-learn: ``MLPRegressor.partial_fit`` (solver sgd, momentum 0, alpha 0, full
@@ -10,21 +10,24 @@ on: a settle pause separates blocks of different ones (``compare.bench.timing``)
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
 import torch
 
 from compare.bench.sizes import LR
+from handmade.fast.step import FusedStep
 from handmade.model import MLP
 from handmade.optim import make_optimizer
-from torch_ref.model import TorchMLP, torch_loss
+from torch_ref.losses import torch_loss
+from torch_ref.model import TorchMLP
 
 
 def handmade_step(spec, X, Y):
     net = MLP(spec)
     optimizer = make_optimizer("sgd", net.params, LR)
-    return lambda: net.train_step(X, Y, optimizer, validate=False)
+    return functools.partial(FusedStep(net, optimizer).run, X, Y)
 
 
 def handmade_api_step(spec, X, Y):

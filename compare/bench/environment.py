@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from handmade.errors import InvalidInput
+from handmade.contract.errors import InvalidInput
 
 
 def import_times() -> dict:

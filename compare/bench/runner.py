@@ -3,14 +3,14 @@
 What is timed, per size and dtype:
 
 * **step**: one training step - forward, loss, backward, SGD update, the loss
-  read back as a Python float. handmade: ``MLP.train_step`` (inputs checked
+  read back as a Python float. handmade: ``FusedStep`` (inputs checked
   once, outside the timer, as torch does not check them either); torch:
   ``nn.Module`` + autograd + ``torch.optim.SGD`` (``zero_grad``, loss,
   ``item()``, ``backward``, ``step``); scikit-learn: ``MLPRegressor.partial_fit``
   (solver sgd, momentum 0, alpha 0, full batch, constant rate: one step per call).
   The implementations take turns, block after block, in alternating order and
   with a settle pause between libraries when threads can spin
-  (``compare.timing``); each block gives one per-step time, the table shows
+  (``compare.bench.timing``); each block gives one per-step time, the table shows
   the median and the min-max over blocks, and each ratio is the median of the
   ratios of blocks in the same round, so a minute when the machine runs slow
   hits both sides of a ratio alike.
@@ -25,7 +25,7 @@ What is timed, per size and dtype:
   first layer's shape, ``X @ W^T`` (N, n_0) x (n_0, n_1), of the same dtype,
   timed in the same rounds as the steps (taking turns with them; paired ratio).
 * **batched**: K letters networks (seeds 0..K-1) x E epochs with
-  ``handmade.batched.train_batched`` and ``torch_ref.batched.train_torch_batched``
+  ``handmade.fast.batched.train_batched`` and ``torch_ref.batched.train_torch_batched``
   against K separate runs; the speed-up and the largest difference. The K
   separate runs go in a few groups with one batched run between groups, so
   background load hits both alike: separate = the sum of the groups, batched =
@@ -52,7 +52,7 @@ from compare.bench.sizes import GFLOP_SIZES, LR, SIZES, bench_data, matmul_flops
 from compare.bench.targets import summarize_bench
 from compare.bench.timing import settle_seconds, time_steps
 from compare.present.progress import progress_bar
-from handmade.spec import MLPSpec
+from handmade.contract.spec import MLPSpec
 
 
 def run_bench(size_names, dtypes, quick: bool = False, rounds: int | None = None, batched: bool = True,
@@ -62,7 +62,7 @@ def run_bench(size_names, dtypes, quick: bool = False, rounds: int | None = None
 
     ``threads``: BLAS and torch intra-op threads for the whole run (default: the libraries' own
     choice, one per core). With more than one, blocks of different libraries are separated by a
-    settle pause (``compare.timing``).
+    settle pause (``compare.bench.timing``).
     """
     with thread_limit(threads):
         results = _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_epochs, progress,

@@ -5,7 +5,7 @@
   turns like the steps, with a paired ratio. The handmade and torch loss curves must
   agree (the trajectory tolerance): those are the bench's parity checks.
 * **batched**: K letters networks (seeds 0..K-1) x E epochs with
-  ``handmade.batched.train_batched`` and ``torch_ref.batched.train_torch_batched``
+  ``handmade.fast.batched.train_batched`` and ``torch_ref.batched.train_torch_batched``
   against K separate runs; the speed-up and the largest difference. The K separate
   runs go in a few groups with one batched run between groups, so background load
   hits both alike: separate = the sum of the groups, batched = the median of its runs.
@@ -25,11 +25,12 @@ from compare.bench.sizes import LR
 from compare.bench.timing import paired_ratio, time_steps
 from compare.measure.records import compare_arrays
 from compare.measure.tolerance import tolerance_for
-from handmade.batched import train_batched, train_separately
+from handmade.contract.plan import TrainPlan
+from handmade.contract.spec import MLPSpec
 from handmade.data import letters
+from handmade.fast.batched import train_batched, train_separately
 from handmade.model import MLP
-from handmade.spec import MLPSpec
-from handmade.train import TrainPlan, train
+from handmade.train import train
 from torch_ref.batched import train_torch_batched, train_torch_separately
 from torch_ref.model import TorchMLP
 from torch_ref.train import train_torch

@@ -1,6 +1,6 @@
 """The bench's summary: paired ratios per size and dtype, and each acceptance target's verdict.
 
-``summarize_bench(results, records)`` reads what ``compare.bench.run_bench`` measured
+``summarize_bench(results, records)`` reads what ``compare.bench.runner.run_bench`` measured
 and returns the JSON ``summary``: the parity counts, ``sizes[size][dtype]`` =
 ``{handmade_over_torch, handmade_over_sklearn, matmul_fraction, numpy_matmul_over_torch}``
 (the last two for medium and large) and ``targets``.
@@ -25,7 +25,7 @@ TARGETS = {  # name -> (what, goal); checked in summarize_bench
 def summarize_bench(results: dict, records) -> dict:
     """The top-level summary: parity counts, then per size and dtype the ratios, then the targets.
 
-    Ratios are paired (``compare.timing.paired_ratio``): the median over rounds of the two blocks
+    Ratios are paired (``compare.bench.timing.paired_ratio``): the median over rounds of the two blocks
     of the same round. ``matmul_fraction`` = (step flops / handmade step time) / (matmul flops /
     NumPy matmul time), paired the same way.
     """

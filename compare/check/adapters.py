@@ -40,8 +40,8 @@ import numpy as np
 
 from compare.check.loading import LoadedClass, guess_interface
 from compare.check.user_calls import Outcome, UserCalls
-from handmade.errors import InvalidInput
-from handmade.spec import param_shapes
+from handmade.contract.errors import InvalidInput
+from handmade.contract.keys import param_shapes
 
 # The learning rate passed to a backward(X, Y, output, learning_rate) that updates the weights
 # itself: with 1.0 the update is minus the gradient, so the gradient can be read back from it.

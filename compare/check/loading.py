@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compare.check.user_calls import UserCalls, UserCodeFailed
-from handmade.errors import InvalidInput
+from handmade.contract.errors import InvalidInput
 
 
 @dataclass

@@ -21,7 +21,7 @@ from compare.check.results import Check, CheckConfig, check_batches
 from compare.measure.differences import rel_diff
 from compare.measure.tolerance import tolerance_for
 from compare.step.parity import torch_step
-from handmade.spec import MLPSpec
+from handmade.contract.spec import MLPSpec
 
 
 def call_failed(outcome: Outcome, what: str) -> Finding:

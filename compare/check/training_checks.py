@@ -16,8 +16,8 @@ from compare.check.adapters import Instance, Outcome
 from compare.check.findings import Finding
 from compare.check.results import reported_loss
 from compare.check.session import CheckSession, call_failed, complete
+from handmade.contract.plan import TrainPlan
 from handmade.losses import LOSSES
-from handmade.train import TrainPlan
 
 
 class TrainingAndLossChecks(CheckSession):

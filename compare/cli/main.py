@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from compare.cli import bench, check, grads, study, sweep, train
-from handmade.errors import InvalidInput
+from handmade.contract.errors import InvalidInput
 
 COMMANDS = (study, grads, train, sweep, check, bench)  # in display order
 

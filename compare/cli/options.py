@@ -13,9 +13,9 @@ import os
 from pathlib import Path
 
 from handmade.activations import Activation
-from handmade.errors import InvalidInput
+from handmade.contract.errors import InvalidInput
+from handmade.contract.naming import split_list
 from handmade.losses import LOSSES, get_loss
-from handmade.naming import split_list
 
 
 def positive_float(text: str) -> float:

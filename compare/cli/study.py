@@ -23,7 +23,7 @@ activations; the theory part draws activations and derivatives, vanishing
 gradients, the collapse of a net without activations, and times ReLU
 against sigmoid. Every training run and tensor is also computed by torch
 from the same initial weights and compared: exit code 1 if any comparison
-is outside the tolerance of compare/tolerance.py.
+is outside the tolerance of compare/measure/tolerance.py.
 """
 
 

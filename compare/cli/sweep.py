@@ -25,7 +25,7 @@ examples:
 
 Cells that differ only in initialiser and seed (same activation, lr, optimizer,
 dtype, batch order) train as one batched group on each side (K stacked networks,
-handmade.batched / torch_ref.batched); each member is then compared and, where
+handmade.fast.batched / torch_ref.batched); each member is then compared and, where
 needed, re-synchronised exactly like a single cell. --no-batch turns that off.
 
 Each cell trains both sides from the same initial weights on the same batches

@@ -9,10 +9,10 @@ from compare.files.atomic import write_json
 from compare.files.datafiles import load_xy
 from compare.files.weights import load_weights, save_weights
 from compare.present.tables import text_table
+from handmade.contract.plan import STOP_EPOCHS, TrainPlan
+from handmade.contract.spec import MLPSpec
 from handmade.init import Initialiser
 from handmade.optim import OPTIMIZERS, resolve_optimizer
-from handmade.spec import MLPSpec
-from handmade.train import STOP_EPOCHS, TrainPlan
 
 NAME = "train"
 SUMMARY = "train the handmade MLP and the torch reference from the same weights and compare the loss curves"

@@ -1,7 +1,7 @@
 """Data files: ``.npz`` (arrays X and Y) and ``.csv`` (a header; target columns named ``y...``).
 
 Every loader returns ``(X, Y)`` float64 arrays of shape (N, n_in) and (N, n_out), checked
-by ``handmade.spec.check_data`` (finite, 2-D, rows matching).
+by ``handmade.contract.spec.check_data`` (finite, 2-D, rows matching).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from handmade.contract.errors import InvalidInput
+from handmade.contract.spec import check_data
 from handmade.data import letters
-from handmade.errors import InvalidInput
-from handmade.spec import check_data
 
 
 def load_xy(path: str | Path | None) -> tuple[np.ndarray, np.ndarray]:

@@ -38,8 +38,9 @@ from pathlib import Path
 import numpy as np
 
 from compare.files.atomic import write_bytes
-from handmade.errors import InvalidInput
-from handmade.spec import check_dtype, param_shapes
+from handmade.contract.errors import InvalidInput
+from handmade.contract.keys import param_shapes
+from handmade.contract.spec import check_dtype
 
 NPZ_SUFFIXES = (".npz",)
 TORCH_SUFFIXES = (".pt", ".pth")

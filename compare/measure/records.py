@@ -13,7 +13,7 @@ from compare.measure.differences import rel_diff
 class Record:
     """``a`` (handmade) against ``b`` (the reference), tensor-wise.
 
-    ``max_rel_diff = max|a - b| / max(max|a|, max|b|)`` (see ``compare.tolerance``);
+    ``max_rel_diff = max|a - b| / max(max|a|, max|b|)`` (see ``compare.measure.tolerance``);
     ``worst_index`` is where ``|a - b|`` peaks. ``counted`` is False for records
     shown for information only (they never fail a run).
     """

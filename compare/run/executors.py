@@ -30,7 +30,6 @@ class InlineExecutor(Executor):
 def _one_torch_thread() -> None:
     # Runs in each worker process as it starts: torch is imported there anyway by the first task.
     import torch
-
     torch.set_num_threads(1)
 
 

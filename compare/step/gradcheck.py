@@ -24,8 +24,8 @@ import numpy as np
 from compare.measure.differences import rel_error_l2
 from compare.measure.tolerance import tolerance_for
 from handmade.activations import Activation
+from handmade.contract.spec import MLPSpec, check_data
 from handmade.model import MLP
-from handmade.spec import MLPSpec, check_data
 
 STEP = 1e-5  # measured: best balance of the two error terms on the 64-32-32-10 sigmoid net
 

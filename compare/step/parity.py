@@ -21,9 +21,10 @@ import numpy as np
 
 from compare.measure.records import Record, compare_arrays, summarize
 from compare.measure.tolerance import tolerance_for
+from handmade.contract.spec import MLPSpec, check_data
 from handmade.model import MLP
-from handmade.spec import MLPSpec, check_data
-from torch_ref.model import TorchMLP, torch_loss
+from torch_ref.losses import torch_loss
+from torch_ref.model import TorchMLP
 
 
 @dataclass

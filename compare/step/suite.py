@@ -15,8 +15,8 @@ from compare.measure.records import summarize
 from compare.present.progress import progress_bar
 from compare.step.gradcheck import finite_difference_check
 from compare.step.parity import compare_step
+from handmade.contract.spec import MLPSpec
 from handmade.data import letters
-from handmade.spec import MLPSpec
 
 
 def suite_nets() -> dict[str, tuple[tuple[int, ...], np.ndarray, np.ndarray]]:

@@ -3,7 +3,7 @@
 Per activation, the time of the forward value and its derivative,
 ``a = f(z); d = f'(z, a)``, on one float64 array of ``cost_elements`` standard
 normal numbers: handmade NumPy, and torch (module forward + autograd backward
-of ``sum``). The median of ``cost_repeats`` rounds (``compare.timing``). These are
+of ``sum``). The median of ``cost_repeats`` rounds (``compare.bench.timing``). These are
 wall-clock numbers on a shared machine, so they live under ``timings`` in
 results.json (not part of the deterministic results). The other half of the
 answer, epochs to converge per activation, comes from task 3.
@@ -42,7 +42,7 @@ def run(cfg, tick) -> tuple[dict, dict]:
 
         fns[(name, "handmade")], fns[(name, "torch")] = handmade_once, torch_once
     # Rounds take turns over every function, so a burst of load from another process hits every
-    # activation alike; each ratio to ReLU pairs the two blocks of the same round (compare.timing).
+    # activation alike; each ratio to ReLU pairs the two blocks of the same round (compare.bench.timing).
     stats = time_steps(fns, cfg.cost_repeats)
     timings = {name: {} for name in COST_ACTIVATIONS}
     for name in COST_ACTIVATIONS:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from handmade.errors import InvalidInput
+from handmade.contract.errors import InvalidInput
 
 LANGS = ("en", "ru")
 _TEXT_DIR = Path(__file__).with_name("text")

@@ -3,7 +3,7 @@
 ``train_many(specs, X, Y, plan, side)`` is the one place the study trains
 networks. Specs that share a shape (sizes, activations, loss, dtype; init and
 seed may differ) are trained together in one batched call -
-``handmade.batched.train_batched`` or ``torch_ref.batched.train_torch_batched``:
+``handmade.fast.batched.train_batched`` or ``torch_ref.batched.train_torch_batched``:
 K networks as stacked weights (K, out, in) and one batched matmul per layer.
 A shape with a single spec runs alone through ``handmade.train`` /
 ``torch_ref.train_torch``, so the study's single runs (tasks 1 and 3) keep the
@@ -12,10 +12,10 @@ plain trainers.
 A pair run's comparison is the per-epoch loss of the two sides:
 ``abs_diff[k-1] = |L_handmade(k) - L_torch(k)|`` and one record
 ``rel = max_k |L_h(k) - L_t(k)| / max_k max(|L_h(k)|, |L_t(k)|)`` judged by the
-dtype's ``trajectory`` tolerance (``compare.tolerance``).
+dtype's ``trajectory`` tolerance (``compare.measure.tolerance``).
 
 Batched handmade against batched torch shares one training loop
-(``handmade.batched.train_members``), so a fault in that loop would show on
+(``handmade.contract.runs.run_members``), so a fault in that loop would show on
 both sides alike. :func:`check_batched` closes the gap: it retrains a few
 members alone with ``handmade.train`` and compares loss curve and final
 parameters (records of kind ``batched``, section "batched" of the parity
@@ -27,12 +27,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from compare.measure.records import Record, compare_arrays, summarize
 from compare.measure.tolerance import tolerance_for
-from handmade.batched import SHARED_FIELDS
-from handmade.spec import MLPSpec
-from handmade.train import History, TrainPlan
+from handmade.contract.plan import TrainPlan
+from handmade.contract.runs import History
+from handmade.contract.spec import SHARED_FIELDS, MLPSpec
+from handmade.fast import batched as handmade_batched
+from torch_ref import batched as torch_batched
+from torch_ref.model import TorchMLP
 
 SIDES = ("handmade", "torch")
 BATCHED_KIND = "batched"  # record kind (and parity section) of the batched-vs-separate comparisons
@@ -44,15 +48,11 @@ def shape_of(spec: MLPSpec) -> tuple:
 
 
 def _trainers(side: str):
-    """(one run per spec, one batched run) of a side: handmade.batched or torch_ref.batched."""
+    """(one run per spec, one batched run) of a side: handmade.fast.batched or torch_ref.batched."""
     if side == "handmade":
-        from handmade.batched import train_batched, train_separately
-
-        return train_separately, train_batched
+        return handmade_batched.train_separately, handmade_batched.train_batched
     if side == "torch":
-        from torch_ref.batched import train_torch_batched, train_torch_separately
-
-        return train_torch_separately, train_torch_batched
+        return torch_batched.train_torch_separately, torch_batched.train_torch_batched
     raise ValueError(f"side must be one of {SIDES}, got {side!r}")
 
 
@@ -67,7 +67,7 @@ def train_many(specs: list[MLPSpec], X: np.ndarray, Y: np.ndarray, plan: TrainPl
     """Train one network per spec with one plan; one History each, in the order of ``specs``.
 
     Specs of one shape go through one batched call (each member follows its
-    separate run to float64 rounding: ``tests/test_batched.py``); a shape with
+    separate run to float64 rounding: ``tests/handmade/fast/test_batched.py``); a shape with
     one spec runs alone.
     """
     separately, batched = _trainers(side)
@@ -194,10 +194,6 @@ def run_pair(name: str, spec: MLPSpec, X, Y, plan: TrainPlan, trained: dict | No
 
 def torch_predict(spec: MLPSpec, params: dict, X: np.ndarray) -> np.ndarray:
     """The torch network with ``params`` applied to X (inference, no graph); numpy out."""
-    import torch
-
-    from torch_ref import TorchMLP
-
     model = TorchMLP(spec, params)
     with torch.no_grad():
         return model(model.tensor(X)).numpy()

@@ -16,10 +16,10 @@ from compare.step.parity import compare_step
 from compare.study.blocks import Figure, Heading, Para, Table, num, pct
 from compare.study.i18n import t
 from compare.study.pairs import run_pair, torch_predict
+from handmade.contract.plan import TrainPlan
+from handmade.contract.spec import MLPSpec
 from handmade.data import LETTER_NAMES, letters, noisy_letters
 from handmade.model import MLP
-from handmade.spec import MLPSpec
-from handmade.train import TrainPlan
 
 SPEC = MLPSpec(sizes=(30, 16, 3), activation="relu", output_activation="identity", loss="mse",
                init="torch_default")

@@ -32,10 +32,10 @@ from compare.study.config import INIT_SCHEMES
 from compare.study.i18n import t
 from compare.study.pairs import check_batched, compare_histories, epochs_to, train_many
 from compare.study.task1 import SPEC
+from handmade.contract.plan import TrainPlan
+from handmade.contract.spec import MLPSpec
 from handmade.data import letters
 from handmade.model import MLP
-from handmade.spec import MLPSpec
-from handmade.train import TrainPlan
 
 
 def dead_share(params: dict, X: np.ndarray) -> float:

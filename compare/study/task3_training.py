@@ -13,8 +13,8 @@ from compare.study.config import LEARNING_RATES, TASK3_ACTIVATIONS
 from compare.study.i18n import t
 from compare.study.pairs import run_pair
 from compare.study.task1 import SPEC
+from handmade.contract.plan import TrainPlan
 from handmade.data import letters
-from handmade.train import TrainPlan
 
 
 def run(cfg, tick) -> tuple[dict, list]:

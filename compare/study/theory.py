@@ -23,10 +23,11 @@ from compare.study.blocks import Figure, Heading, Para, Table, num
 from compare.study.i18n import t
 from compare.study.pairs import torch_predict
 from handmade.activations import ACTIVATIONS, Activation
+from handmade.contract.plan import TrainPlan
+from handmade.contract.spec import MLPSpec
 from handmade.data import letters, noisy_letters
 from handmade.model import MLP
-from handmade.spec import MLPSpec
-from handmade.train import TrainPlan, train
+from handmade.train import train
 
 GALLERY_Z = np.arange(-80, 81) / 20.0  # -4..4, step 0.05, contains an exact 0
 DEEP_ACTIVATIONS = ("sigmoid", "tanh", "relu")

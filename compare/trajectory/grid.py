@@ -18,9 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from handmade.batched import BATCHED_LOSSES  # the losses handmade.batched implements; others go cell by cell
-from handmade.spec import MLPSpec, check_data
-from handmade.train import TrainPlan
+from handmade.contract.plan import TrainPlan
+from handmade.contract.spec import MLPSpec, check_data
 
 DEFAULT_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
 DEFAULT_LRS = (0.001, 0.01, 0.1, 0.5, 1.0)
@@ -110,8 +109,6 @@ def group_cells(cells: list[Cell], setup: SweepSetup, max_members: int = MAX_GRO
     Groups appear in the order of their first cell, members in grid order; a
     group too large is cut into near-equal consecutive pieces.
     """
-    if setup.loss not in BATCHED_LOSSES:
-        return [[i] for i in range(len(cells))]
     by_key: dict[tuple, list[int]] = {}
     for i, cell in enumerate(cells):
         by_key.setdefault(setup.group_key(cell), []).append(i)

@@ -18,7 +18,7 @@ with floors scaled to the run's start: gradients and first moments
 the initial parameters).
 
 A step over the one-step tolerance gets a second chance against its own
-rounding spread (``compare.spread``: ``|h - t| <= max(step, C * spread)``).
+rounding spread (``compare.trajectory.spread``: ``|h - t| <= max(step, C * spread)``).
 
 :func:`settle_parting` turns the outcome into the verdict: every step agrees ->
 *sensitive dynamics* (a match); a step disagrees -> *mismatch* at that epoch.
@@ -34,12 +34,14 @@ from compare.measure.differences import floored_rel
 from compare.measure.tolerance import loss_floor_fraction, tolerance_for
 from compare.trajectory.spread import judge_by_spread, rounding_spread, torch_epoch
 from compare.trajectory.verdict import MISMATCH, SENSITIVE, Resync, ResyncStep, TrajectoryComparison
+from handmade.contract.plan import TrainPlan
+from handmade.contract.spec import MLPSpec, check_data
+from handmade.fast.step import FusedStep
 from handmade.model import MLP
 from handmade.optim import make_optimizer
-from handmade.spec import MLPSpec, check_data
-from handmade.train import TrainPlan, run_epoch, train
+from handmade.train import train
 from torch_ref.model import TorchMLP
-from torch_ref.train import make_torch_optimizer
+from torch_ref.optim import make_torch_optimizer
 
 
 def _initial_gradients(spec: MLPSpec, params: dict, X, Y) -> dict[str, float]:
@@ -72,6 +74,9 @@ def resynchronise(spec: MLPSpec, X, Y, plan: TrainPlan, start_epoch: int = 1, pa
 
     net = MLP(spec, {k: v.copy() for k, v in params.items()})
     optimizer = make_optimizer(plan.optimizer, net.params, plan.lr)
+    # The same step the handmade run trained with (handmade.train's fused step): a bug in it cannot
+    # hide behind a replay that takes another path.
+    replay_epoch = FusedStep(net, optimizer).epoch_runner(X, Y, keep_grads=True)
     ref = TorchMLP(spec, params)
     ref_optimizer = make_torch_optimizer(plan.optimizer, ref, plan.lr)
     Xt, Yt = ref.tensor(X), ref.tensor(Y)
@@ -84,7 +89,7 @@ def resynchronise(spec: MLPSpec, X, Y, plan: TrainPlan, start_epoch: int = 1, pa
             for key, value in snapshot.items():
                 np.copyto(net.params[key], value)
             optimizer.load_snapshot(opt_snapshot)
-            mine = run_epoch(net, optimizer, X, Y, batches, keep_grads=True)
+            mine = replay_epoch(batches)
             theirs, ref_params, ref_state = torch_epoch(ref, ref_optimizer, snapshot, opt_snapshot, Xt, Yt, batches)
             counted = {"loss": floored_rel(mine.loss, theirs.loss, loss_floor)}
             shown = {}
@@ -122,7 +127,7 @@ def settle_parting(comparison: TrajectoryComparison, X, Y, params: dict, resync:
     Re-synchronises from the epoch before ``first_over`` (see :func:`resynchronise`),
     starting the replay from ``params``, the initial parameters both runs started
     from; other statuses, or ``resync=False``, are returned unchanged. Used by
-    :func:`compare_training` and by the batched sweep (``compare.sweep``), whose
+    :func:`compare_training` and by the batched sweep (``compare.trajectory.sweep``), whose
     runs come from ``train_batched`` but whose replay is one separate run.
     """
     if comparison.status != MISMATCH or not resync:

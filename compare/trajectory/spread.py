@@ -1,6 +1,6 @@
 """The rounding-spread yardstick: is a re-synchronised step over the tolerance ill-conditioned, or wrong?
 
-A re-synchronised step (``compare.resync``) whose counted difference exceeds
+A re-synchronised step (``compare.trajectory.resync``) whose counted difference exceeds
 the one-step tolerance is not failed at once: it is judged against its *own*
 conditioning, measured with the reference. :func:`rounding_spread` takes the
 same torch step twice more from the same state with every parameter,
@@ -16,7 +16,7 @@ step) is
     |h - t| <= max(step, C * spread(q)),    C = Tolerance.spread_factor (10)
 
 and records the spread, the bar and ``spread_ratio = |h - t| / spread`` on the
-step. Why 1 ulp and why C = 10: see ``compare.tolerance``. In short: numpy's and
+step. Why 1 ulp and why C = 10: see ``compare.measure.tolerance``. In short: numpy's and
 torch's tanh/exp are both faithfully rounded but may differ by 1 ulp, which a
 saturated unit (tanh'(z) = 1 - a^2) and a large learning rate amplify far beyond
 ``step``; a well-conditioned step has a spread ~1e-16, so C x spread << step and
@@ -31,7 +31,8 @@ import torch
 
 from compare.measure.differences import floored_rel
 from compare.trajectory.verdict import ResyncStep
-from torch_ref.train import load_optimizer_state, optimizer_state_numpy, run_epoch_torch
+from torch_ref.optim import load_optimizer_state, optimizer_state_numpy
+from torch_ref.train import run_epoch_torch
 
 
 def torch_epoch(ref, ref_optimizer, snapshot: dict, opt_snapshot: dict, Xt, Yt, batches):

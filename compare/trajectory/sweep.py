@@ -12,12 +12,12 @@ batch order (in full batch the seed does not touch the batch order, so every
 seed and initialiser of one (activation, lr, optimizer, dtype) is one group; with
 mini-batches the seed draws the order, so a group holds the initialisers of one
 seed) - form a *group*, trained as K stacked networks on each side
-(``handmade.batched.train_batched`` and ``torch_ref.batched.train_torch_batched``,
-shown equal to K separate runs by tests/test_batched.py). Every member's two
+(``handmade.fast.batched.train_batched`` and ``torch_ref.batched.train_torch_batched``,
+shown equal to K separate runs by tests/handmade/fast/test_batched.py). Every member's two
 Histories are then compared exactly as a single cell's
 (``compare.trajectory.compare_histories``), and a member whose runs part is
 re-synchronised as before, by replaying its own separate handmade run
-(``compare.resync.settle_parting``). ``batched=False`` (``--no-batch``)
+(``compare.trajectory.resync.settle_parting``). ``batched=False`` (``--no-batch``)
 trains every cell on its own.
 
 The executor is pluggable: ``run_sweep(..., executor=...)`` takes any
@@ -43,8 +43,8 @@ from compare.trajectory.grid import MAX_GROUP, Cell, SweepSetup, group_cells, su
 from compare.trajectory.resync import settle_parting
 from compare.trajectory.training import compare_training
 from compare.trajectory.verdict import compare_histories
-from handmade.batched import BatchedMLP, train_batched
-from handmade.spec import check_data
+from handmade.contract.spec import check_data
+from handmade.fast.batched import BatchedMLP, train_batched
 from torch_ref.batched import BatchedTorchMLP, train_torch_batched
 
 

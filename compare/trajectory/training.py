@@ -6,9 +6,10 @@ import numpy as np
 
 from compare.trajectory.resync import settle_parting
 from compare.trajectory.verdict import TrajectoryComparison, compare_histories
+from handmade.contract.plan import TrainPlan
+from handmade.contract.spec import MLPSpec, check_data
 from handmade.model import MLP
-from handmade.spec import MLPSpec, check_data
-from handmade.train import TrainPlan, train
+from handmade.train import train
 from torch_ref.model import TorchMLP
 from torch_ref.train import train_torch
 

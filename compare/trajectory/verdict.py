@@ -9,7 +9,7 @@ reference from the same initial parameters on the same batches and returns a
       rel_diff[k] = |L_h - L_t| / max(|L_h|, |L_t|, phi * L_1)
 
   where L_1 is the loss of epoch 1 and ``phi = (2 step / trajectory)^2`` is the
-  *loss floor* of the dtype (see ``compare.tolerance``): above it the loss is
+  *loss floor* of the dtype (see ``compare.measure.tolerance``): above it the loss is
   compared relatively; below it, where the residuals approach rounding noise
   and a relative difference of the loss means nothing, the difference is
   counted in units of ``phi * L_1``;
@@ -32,11 +32,11 @@ mismatch               a re-synchronised step disagrees: ``mismatch_epoch`` is  
                        where the two implementations compute different steps
 =====================  ===========================================================  =======
 
-Re-synchronisation (``compare.resync``): from the epoch before ``first_over``
+Re-synchronisation (``compare.trajectory.resync``): from the epoch before ``first_over``
 both sides take every single step again from the handmade state and are
 compared against the one-step tolerance; a step over it is judged against C x
-its own rounding spread (``compare.spread``). :func:`compare_training` runs it
-through :func:`compare.resync.settle_parting`.
+its own rounding spread (``compare.trajectory.spread``). :func:`compare_training` runs it
+through :func:`compare.trajectory.resync.settle_parting`.
 """
 
 from __future__ import annotations
@@ -49,8 +49,9 @@ import numpy as np
 from compare.measure.differences import loss_rel_diffs, param_differences
 from compare.measure.tolerance import loss_floor_fraction, tolerance_for
 from compare.trajectory.growth import Growth, fit_growth
-from handmade.spec import MLPSpec
-from handmade.train import History, TrainPlan
+from handmade.contract.plan import TrainPlan
+from handmade.contract.runs import History
+from handmade.contract.spec import MLPSpec
 
 MATCH = "match"
 BOTH_DIVERGED = "both diverged"
