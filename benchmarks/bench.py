@@ -1,6 +1,6 @@
 """The speed benchmark as a script: ``python benchmarks/bench.py [--quick] [--json PATH] ...``.
 
-The same code and options as ``mlp-parity bench`` (see compare/bench.py).
+The same code and options as ``mlp-parity bench`` (see compare/bench/).
 """
 
 import sys

@@ -67,3 +67,8 @@ def train(model: MLP, X, Y, plan: TrainPlan) -> History:
         )
     history.final_params = model.params
     return history
+
+
+def train_each(specs, X, Y, plan: TrainPlan) -> list[History]:
+    """``train`` once per spec, each network from its spec's initial parameters (the reference for batched runs)."""
+    return [train(MLP(spec), X, Y, plan) for spec in specs]

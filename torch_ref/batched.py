@@ -29,9 +29,8 @@ from handmade.contract.runs import History, run_members
 from handmade.contract.spec import MLPSpec, check_data, members
 
 from .losses import torch_loss
-from .model import TORCH_DTYPES, TorchMLP, torch_activation
+from .model import TORCH_DTYPES, torch_activation
 from .optim import make_torch_optimizer
-from .train import train_torch
 
 
 class BatchedTorchMLP(nn.Module):
@@ -143,8 +142,3 @@ def train_torch_batched(model: BatchedTorchMLP | Sequence[MLPSpec], X, Y, plan: 
     Yt = torch.as_tensor(Y).to(model.dtype)
     engine = _TorchEngine(model, plan)
     return run_members(engine, len(model.weights[0]), model.spec.n_layers, Xt, Yt, plan)
-
-
-def train_torch_separately(specs: Sequence[MLPSpec], X, Y, plan: TrainPlan) -> list[History]:
-    """The reference for ``train_torch_batched``: ``torch_ref.train_torch`` run once per spec."""
-    return [train_torch(TorchMLP(spec), X, Y, plan) for spec in specs]

@@ -65,3 +65,8 @@ def train_torch(model: TorchMLP, X, Y, plan: TrainPlan) -> History:
     )
     history.final_params = model.numpy_params()
     return history
+
+
+def train_torch_each(specs, X, Y, plan: TrainPlan) -> list[History]:
+    """``train_torch`` once per spec, each network from its spec's initial parameters."""
+    return [train_torch(TorchMLP(spec), X, Y, plan) for spec in specs]

@@ -5,7 +5,7 @@ timer, as torch does not check them either) and, for information, the readable
 forward/loss/backward/step; torch: ``nn.Module`` + autograd + ``torch.optim.SGD``;
 scikit-learn: ``MLPRegressor.partial_fit`` (solver sgd, momentum 0, alpha 0, full
 batch, constant rate: one step per call). ``LIBRARY`` says which library each runs
-on: a settle pause separates blocks of different ones (``compare.bench.timing``).
+on: a settle pause separates blocks of different ones (``compare.measure.timing``).
 """
 
 from __future__ import annotations

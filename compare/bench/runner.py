@@ -10,7 +10,7 @@ What is timed, per size and dtype:
   (solver sgd, momentum 0, alpha 0, full batch, constant rate: one step per call).
   The implementations take turns, block after block, in alternating order and
   with a settle pause between libraries when threads can spin
-  (``compare.bench.timing``); each block gives one per-step time, the table shows
+  (``compare.measure.timing``); each block gives one per-step time, the table shows
   the median and the min-max over blocks, and each ratio is the median of the
   ratios of blocks in the same round, so a minute when the machine runs slow
   hits both sides of a ratio alike.
@@ -48,73 +48,61 @@ from compare.bench.contenders import (
 )
 from compare.bench.environment import environment, import_times, thread_limit
 from compare.bench.runs import time_batched, time_runs
-from compare.bench.sizes import GFLOP_SIZES, LR, SIZES, bench_data, matmul_flops, step_flops
+from compare.bench.sizes import GFLOP_SIZES, LR, SIZES, BenchOptions, bench_data, matmul_flops, step_flops
 from compare.bench.targets import summarize_bench
-from compare.bench.timing import settle_seconds, time_steps
+from compare.measure.timing import settle_seconds, time_steps
 from compare.present.progress import progress_bar
 from handmade.contract.spec import MLPSpec
 
 
-def run_bench(size_names, dtypes, quick: bool = False, rounds: int | None = None, batched: bool = True,
-              n_networks: int | None = None, batched_epochs: int | None = None, progress: bool = True,
-              threads: int | None = None) -> dict:
-    """Everything the command prints and writes; see ``summarize_bench`` for the summary.
-
-    ``threads``: BLAS and torch intra-op threads for the whole run (default: the libraries' own
-    choice, one per core). With more than one, blocks of different libraries are separated by a
-    settle pause (``compare.bench.timing``).
-    """
-    with thread_limit(threads):
-        results = _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_epochs, progress,
-                             settle_seconds(threads))
-    results["threads"] = threads
-    return results
-
-
-def _run_bench(size_names, dtypes, quick, rounds, batched, n_networks, batched_epochs, progress, settle) -> dict:
-    rounds = rounds or (5 if quick else 15)
+def run_bench(options: BenchOptions) -> dict:
+    """Everything the command prints and writes; see ``summarize_bench`` for the summary."""
+    settle = settle_seconds(options.threads)
     with_sklearn = sklearn_available()
-    results = {"environment": environment(), "imports": import_times(), "quick": quick, "rounds": rounds,
-               "settle_s": settle, "lr": LR, "sklearn_available": with_sklearn, "threads": None, "sizes": {},
-               "records": []}
+    results = {"environment": environment(), "imports": import_times(), "quick": options.quick,
+               "rounds": options.timed_rounds, "settle_s": settle, "lr": LR, "sklearn_available": with_sklearn,
+               "threads": options.threads, "sizes": {}, "records": []}
     records = []
-    total = len(size_names) * len(dtypes) + (1 if batched else 0)
-    with progress_bar(total, "bench", enabled=None if progress else False) as bar:
-        for name in size_names:
-            size = SIZES[name]
-            for dtype in dtypes:
-                spec = MLPSpec(sizes=size.sizes, dtype=dtype)
-                X, Y = bench_data(name, dtype)
-                steps = {"handmade": handmade_step(spec, X, Y), "handmade_api": handmade_api_step(spec, X, Y),
-                         "torch": torch_step(spec, X, Y)}
-                if with_sklearn:
-                    steps["sklearn"] = sklearn_step(spec, X, Y)
-                if name in GFLOP_SIZES:
-                    steps.update(matmul_steps(size.sizes, size.batch, dtype))
-                timed = time_steps(steps, rounds, LIBRARY, settle)
-                matmuls = {key: timed.pop(key) for key in MATMULS if key in timed}
-                entry = {"sizes": list(size.sizes), "batch": size.batch, "step": timed}
-                epochs = size.quick_run_epochs if quick else size.run_epochs
-                entry["run"], run_records = time_runs(spec, X, Y, epochs, with_sklearn, 1 if quick else 3, settle)
-                records += run_records
-                if name in GFLOP_SIZES:
-                    flops = step_flops(size.sizes, size.batch)
-                    reference = matmul_flops(size.sizes, size.batch)
-                    step = entry["step"]
-                    entry["matmul_us"] = matmuls
-                    entry["gflops"] = {"step_flops": flops, "matmul_flops": reference,
-                                       **{key: reference / (t["median_us"] * 1e-6) / 1e9 for key, t in matmuls.items()},
-                                       **{impl: flops / (step[impl]["median_us"] * 1e-6) / 1e9
-                                          for impl in ("handmade", "torch")}}
-                results["sizes"].setdefault(name, {})[dtype] = entry
+    total = len(options.sizes) * len(options.dtypes) + (1 if options.batched else 0)
+    bar = progress_bar(total, "bench", enabled=None if options.progress else False)
+    with thread_limit(options.threads), bar:
+        for name in options.sizes:
+            for dtype in options.dtypes:
+                results["sizes"].setdefault(name, {})[dtype], size_records = time_size(name, dtype, options,
+                                                                                        settle, with_sklearn)
+                records += size_records
                 bar.set_postfix_str(f"{name} {dtype}", refresh=False)
                 bar.update(1)
-        if batched:
-            k = n_networks or (10 if quick else 100)
-            e = batched_epochs or (100 if quick else 1000)
-            results["batched"], batched_records = time_batched(k, e)
+        if options.batched:
+            results["batched"], batched_records = time_batched(*options.batched_size)
             records += batched_records
             bar.update(1)
     results["records"] = [r.to_dict() for r in records]
     results["summary"] = summarize_bench(results, records)
     return results
+
+
+def time_size(name: str, dtype: str, options: BenchOptions, settle: float, with_sklearn: bool) -> tuple[dict, list]:
+    """One size in one dtype: the steps in turns, whole runs, GFLOP/s; (entry, parity records)."""
+    size = SIZES[name]
+    spec = MLPSpec(sizes=size.sizes, dtype=dtype)
+    X, Y = bench_data(name, dtype)
+    steps = {"handmade": handmade_step(spec, X, Y), "handmade_api": handmade_api_step(spec, X, Y),
+             "torch": torch_step(spec, X, Y)}
+    if with_sklearn:
+        steps["sklearn"] = sklearn_step(spec, X, Y)
+    if name in GFLOP_SIZES:
+        steps.update(matmul_steps(size.sizes, size.batch, dtype))
+    timed = time_steps(steps, options.timed_rounds, LIBRARY, settle)
+    matmuls = {key: timed.pop(key) for key in MATMULS if key in timed}
+    entry = {"sizes": list(size.sizes), "batch": size.batch, "step": timed}
+    epochs = size.quick_run_epochs if options.quick else size.run_epochs
+    entry["run"], records = time_runs(spec, X, Y, epochs, with_sklearn, rounds=1 if options.quick else 3,
+                                      settle=settle)
+    if name in GFLOP_SIZES:
+        flops, reference = step_flops(size.sizes, size.batch), matmul_flops(size.sizes, size.batch)
+        entry["matmul_us"] = matmuls
+        entry["gflops"] = {"step_flops": flops, "matmul_flops": reference,
+                           **{key: reference / (t["median_us"] * 1e-6) / 1e9 for key, t in matmuls.items()},
+                           **{impl: flops / (timed[impl]["median_us"] * 1e-6) / 1e9 for impl in ("handmade", "torch")}}
+    return entry, records

@@ -22,18 +22,18 @@ import torch
 
 from compare.bench.contenders import LIBRARY, sklearn_regressor
 from compare.bench.sizes import LR
-from compare.bench.timing import paired_ratio, time_steps
 from compare.measure.records import compare_arrays
+from compare.measure.timing import paired_ratio, time_steps
 from compare.measure.tolerance import tolerance_for
 from handmade.contract.plan import TrainPlan
 from handmade.contract.spec import MLPSpec
 from handmade.data import letters
-from handmade.fast.batched import train_batched, train_separately
+from handmade.fast.batched import train_batched
 from handmade.model import MLP
-from handmade.train import train
-from torch_ref.batched import train_torch_batched, train_torch_separately
+from handmade.train import train, train_each
+from torch_ref.batched import train_torch_batched
 from torch_ref.model import TorchMLP
-from torch_ref.train import train_torch
+from torch_ref.train import train_torch, train_torch_each
 
 BATCHED_GROUPS = 5  # the separate runs of the batched comparison, in this many turns
 
@@ -85,8 +85,8 @@ def time_batched(n_networks: int, epochs: int) -> tuple[dict, list]:
     threads = torch.get_num_threads()
     result, records = {"networks": n_networks, "epochs": epochs, "torch_threads": 1}, []
     tol = tolerance_for("float64").trajectory
-    for side, batched, separate in (("handmade", train_batched, train_separately),
-                                    ("torch", train_torch_batched, train_torch_separately)):
+    for side, batched, separate in (("handmade", train_batched, train_each),
+                                    ("torch", train_torch_batched, train_torch_each)):
         torch.set_num_threads(1 if side == "torch" else threads)
         batched_runs, t_separate, apart = [], 0.0, []
         try:

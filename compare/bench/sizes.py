@@ -47,3 +47,32 @@ def step_flops(sizes, n_rows: int) -> float:
 
 def matmul_flops(sizes, n_rows: int) -> float:
     return 2.0 * n_rows * sizes[0] * sizes[1]
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """What one bench run measures. ``None`` picks the default (the quick one with ``quick``).
+
+    ``threads``: BLAS and torch intra-op threads for the whole run (None: the libraries' own
+    choice, one per core); with more than one, blocks of different libraries are separated
+    by a settle pause (``compare.measure.timing``).
+    """
+
+    sizes: tuple[str, ...] = tuple(SIZES)
+    dtypes: tuple[str, ...] = ("float64", "float32")
+    quick: bool = False
+    rounds: int | None = None
+    batched: bool = True
+    networks: int | None = None
+    batched_epochs: int | None = None
+    threads: int | None = None
+    progress: bool = True
+
+    @property
+    def timed_rounds(self) -> int:
+        return self.rounds or (5 if self.quick else 15)
+
+    @property
+    def batched_size(self) -> tuple[int, int]:
+        """(networks, epochs) of the batched comparison."""
+        return self.networks or (10 if self.quick else 100), self.batched_epochs or (100 if self.quick else 1000)

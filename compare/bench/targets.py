@@ -8,8 +8,8 @@ and returns the JSON ``summary``: the parity counts, ``sizes[size][dtype]`` =
 
 from __future__ import annotations
 
-from compare.bench.timing import paired_ratio
 from compare.measure.records import summarize
+from compare.measure.timing import paired_ratio
 
 TARGETS = {  # name -> (what, goal); checked in summarize_bench
     "tiny_vs_torch": "handmade >= 5x faster than torch at tiny (ratio <= 0.2)",
@@ -25,7 +25,7 @@ TARGETS = {  # name -> (what, goal); checked in summarize_bench
 def summarize_bench(results: dict, records) -> dict:
     """The top-level summary: parity counts, then per size and dtype the ratios, then the targets.
 
-    Ratios are paired (``compare.bench.timing.paired_ratio``): the median over rounds of the two blocks
+    Ratios are paired (``compare.measure.timing.paired_ratio``): the median over rounds of the two blocks
     of the same round. ``matmul_fraction`` = (step flops / handmade step time) / (matmul flops /
     NumPy matmul time), paired the same way.
     """

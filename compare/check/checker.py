@@ -31,6 +31,7 @@ does not return in time is a finding on the check that made it, and the other ch
 from __future__ import annotations
 
 import dataclasses
+import inspect
 
 from compare.check.adapters import Network, make_adapter
 from compare.check.findings import Finding
@@ -93,7 +94,6 @@ def run_check(target, config: CheckConfig) -> Report:
 
 
 def _source_of(cls: type) -> str | None:
-    import inspect
     try:
         return inspect.getsourcefile(cls)
     except TypeError:

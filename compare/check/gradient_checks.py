@@ -18,11 +18,13 @@ import numpy as np
 from compare.check import diagnoses as dx
 from compare.check.adapters import Instance, Outcome
 from compare.check.findings import Finding
+from compare.check.results import Check
 from compare.check.session import CheckSession, call_failed, complete
 from compare.measure.differences import rel_diff
 from compare.measure.records import compare_arrays
 from compare.step.parity import torch_step
 from handmade.activations import Activation
+from handmade.contract.keys import bias_key, weight_key
 from handmade.losses import LOSSES
 
 
@@ -82,49 +84,52 @@ class ForwardAndGradientChecks(CheckSession):
             self.add("backward", "gradient", False, findings=[Finding(code, out.error)])
             return
         L = self.spec.n_layers
-        order = [f"layers.{l}.{kind}" for l in range(L - 1, -1, -1) for kind in ("weight", "bias")]
-        grads, checks = {}, {}
-        shapes = {}
+        order = [key for l in range(L - 1, -1, -1) for key in (weight_key(l), bias_key(l))]
+        grads, checks, shapes = {}, {}, {}
         for key in order:
-            name = self.adapter.name(key)
-            raw = out.value.get(key)
-            ref = self.ref[f"grad {key}"]
-            label = f"gradient {name}"
-            try:
-                arr = np.asarray(raw, dtype=np.float64)
-                if raw is None:
-                    raise TypeError
-            except (TypeError, ValueError):
-                checks[key] = self.add(label, "gradient", False, param=name, findings=[Finding(
-                    "wrong_return", f"d{name} is {type(raw).__name__}, not an array")])
-                grads[key] = None
-                continue
-            shapes[key] = arr.shape
-            status, problem = dx.shape_findings(f"d{name}", arr, self.adapter.user_shape(key), self.n)
-            if status == "ok":
-                g = self.adapter.to_torch(key, arr)
-                rec = compare_arrays(label, g, ref, self.tol.step)
-                check = self.add(label, "gradient", rec.passed, param=name, rel=rec.max_rel_diff,
-                                 tolerance=self.tol.step)
-                if not rec.passed:
-                    check.findings += dx.value_findings(f"d{name}", g, ref, self.n, self.n_out, self.dtol)
-                grads[key], checks[key] = g, check
-                continue
-            candidate = self.torch_layout_gradient(key, arr, status)
-            if candidate is not None:
-                rel = rel_diff(candidate, ref)
-                fixed = "transposed back" if status == "transposed" else "summed over the batch"
-                verdict = "it equals torch's" if rel <= self.tol.step else "it still differs from torch's"
-                problem.message += f"; {fixed}, {verdict} (rel {rel:.2g})"
-                problem.details["rel_after_fix"] = rel
-            checks[key] = self.add(label, "gradient", False, param=name, rel=math.inf, tolerance=self.tol.step,
-                                   findings=[problem])
-            grads[key] = candidate
+            checks[key], grads[key], shape = self.check_one_gradient(key, out.value.get(key))
+            if shape is not None:
+                shapes[key] = shape
         self.note_wrong_order(shapes, checks)
         self.grads = grads
         if all(c.passed for c in checks.values()):
             return
         self.diagnose_gradients(grads, checks, order)
+
+    def check_one_gradient(self, key: str, raw) -> tuple[Check, np.ndarray | None, tuple | None]:
+        """The report-card line of one returned gradient: (check, the gradient in torch layout or None, its shape).
+
+        A wrongly shaped gradient that is only transposed or not summed over the batch is put
+        right (and still failed), so that its values can be diagnosed too.
+        """
+        name = self.adapter.name(key)
+        ref = self.ref[f"grad {key}"]
+        label = f"gradient {name}"
+        try:
+            if raw is None:
+                raise TypeError
+            arr = np.asarray(raw, dtype=np.float64)
+        except (TypeError, ValueError):
+            return self.add(label, "gradient", False, param=name, findings=[Finding(
+                "wrong_return", f"d{name} is {type(raw).__name__}, not an array")]), None, None
+        status, problem = dx.shape_findings(f"d{name}", arr, self.adapter.user_shape(key), self.n)
+        if status == "ok":
+            g = self.adapter.to_torch(key, arr)
+            rec = compare_arrays(label, g, ref, self.tol.step)
+            check = self.add(label, "gradient", rec.passed, param=name, rel=rec.max_rel_diff, tolerance=self.tol.step)
+            if not rec.passed:
+                check.findings += dx.value_findings(f"d{name}", g, ref, self.n, self.n_out, self.dtol)
+            return check, g, arr.shape
+        candidate = self.torch_layout_gradient(key, arr, status)
+        if candidate is not None:
+            rel = rel_diff(candidate, ref)
+            fixed = "transposed back" if status == "transposed" else "summed over the batch"
+            verdict = "it equals torch's" if rel <= self.tol.step else "it still differs from torch's"
+            problem.message += f"; {fixed}, {verdict} (rel {rel:.2g})"
+            problem.details["rel_after_fix"] = rel
+        check = self.add(label, "gradient", False, param=name, rel=math.inf, tolerance=self.tol.step,
+                         findings=[problem])
+        return check, candidate, arr.shape
 
     def note_wrong_order(self, shapes: dict, checks: dict) -> None:
         expected = {k: tuple(self.adapter.user_shape(k)) for k in self.adapter.keys}
@@ -173,12 +178,12 @@ class ForwardAndGradientChecks(CheckSession):
         gw, gb = grads[f"layers.{layer}.weight"], grads[f"layers.{layer}.bias"]
         if gw is not None and gb is not None and not any(f.code == "backprop_output" for f in checks[first].findings):
             a_prev = self.data["X"] if layer == 0 else self.ref[f"a[{layer - 1}]"]
+            user = dx.UserLayer(layer, gw, gb, names)
             if layer < L - 1:
-                found = dx.hidden_layer_findings(layer, Activation(self.spec.activation), self.ref, a_prev,
-                                                 gw, gb, names, self.dtol)
+                found = dx.hidden_layer_findings(user, Activation(self.spec.activation), self.ref, a_prev, self.dtol)
             else:
-                found = dx.output_layer_findings(layer, Activation(self.spec.output_activation), self.ref,
-                                                 a_prev, gw, gb, names, self.dtol)
+                found = dx.output_layer_findings(user, Activation(self.spec.output_activation), self.ref, a_prev,
+                                                 self.dtol)
             checks[first].findings += found
         self.finite_difference_findings(grads, checks, failing)
 

@@ -18,6 +18,8 @@ from compare.check.results import reported_loss
 from compare.check.session import CheckSession, call_failed, complete
 from handmade.contract.plan import TrainPlan
 from handmade.losses import LOSSES
+from torch_ref.model import TorchMLP
+from torch_ref.train import train_torch
 
 
 class TrainingAndLossChecks(CheckSession):
@@ -29,9 +31,6 @@ class TrainingAndLossChecks(CheckSession):
         Returns the user's outcome, the object, its weights afterwards in torch layout (None if
         train failed or left them missing or misshapen) and torch's final weights.
         """
-        from torch_ref.model import TorchMLP
-        from torch_ref.train import train_torch
-
         X, Y, lr = self.data["X"], self.data["Y"], self.config.lr
         torch_after = train_torch(TorchMLP(self.spec, self.P0), X, Y, TrainPlan(lr=lr, epochs=epochs)).final_params
         inst = self.fresh()

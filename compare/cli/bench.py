@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from compare.bench.sizes import SIZES
+from compare.bench.sizes import SIZES, BenchOptions
 from compare.cli import options
 from compare.files.atomic import write_json
 from compare.present.tables import text_table
@@ -79,8 +79,9 @@ def _verdict(target: dict) -> str:
 def run(args) -> int:
     from compare.bench.runner import run_bench  # torch: only when the command runs (--help stays fast)
 
-    results = run_bench(args.sizes, args.dtype, quick=args.quick, rounds=args.rounds, batched=not args.no_batched,
-                        n_networks=args.networks, batched_epochs=args.batched_epochs, threads=args.threads)
+    results = run_bench(BenchOptions(sizes=tuple(args.sizes), dtypes=tuple(args.dtype), quick=args.quick,
+                                     rounds=args.rounds, batched=not args.no_batched, networks=args.networks,
+                                     batched_epochs=args.batched_epochs, threads=args.threads))
     summary = results["summary"]
     imports = results["imports"]
     print(f"import torch {imports['import_torch_s']:.2f} s; first torch.optim optimizer "

@@ -89,9 +89,7 @@ def configure(parser):
 
 
 def run(args) -> int:
-    # torch: only when the command runs (--help stays fast)
-    from compare.check.checker import CheckConfig, run_check
-    from compare.check.report import render, to_json
+    from compare.check import CheckConfig, render, run_check, to_json  # torch: only when the command runs
 
     config = CheckConfig(interface=args.interface, hidden=args.hidden, activation=args.activation,
                          output_activation=args.output_activation, loss=args.loss, dtypes=tuple(args.dtype),

@@ -67,7 +67,8 @@ def save_weights(path: str | Path, params: dict[str, np.ndarray]) -> Path:
         # allow_pickle=False: an object array would be pickled into the file; refuse instead.
         np.savez(buffer, allow_pickle=False, **arrays)
     else:
-        import torch
+        import torch  # only for the .pt format: .npz files and --help must not wait for torch
+
         # A copy: torch.from_numpy on a read-only array warns, and shares memory otherwise.
         torch.save({key: torch.from_numpy(np.array(value, copy=True)) for key, value in arrays.items()}, buffer)
     return write_bytes(path, buffer.getvalue())
@@ -149,7 +150,8 @@ def _read_npz(path: Path) -> dict:
 
 
 def _read_torch(path: Path) -> dict:
-    import torch
+    import torch  # only for the .pt format: .npz files and --help must not wait for torch
+
     where = f"weight file {str(path)!r}"
     magic = _magic(path, where)
     if not (magic.startswith(b"PK") or magic[:1] == b"\x80"):

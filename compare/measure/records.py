@@ -39,8 +39,9 @@ class Record:
         return d
 
 
-def compare_arrays(name: str, a, b, tolerance: float, kind: str = "tensor", layer: int | None = None,
-                   counted: bool = True, note: str = "") -> Record:
+# The arguments after ``tolerance`` are the Record's optional fields, passed through as they are named.
+def compare_arrays(name: str, a, b, tolerance: float, kind: str = "tensor",  # noqa: PLR0913
+                   layer: int | None = None, counted: bool = True, note: str = "") -> Record:
     """Compare two arrays; a shape mismatch or a non-finite value is a failure, not an exception."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)

@@ -3,7 +3,7 @@
 Per activation, the time of the forward value and its derivative,
 ``a = f(z); d = f'(z, a)``, on one float64 array of ``cost_elements`` standard
 normal numbers: handmade NumPy, and torch (module forward + autograd backward
-of ``sum``). The median of ``cost_repeats`` rounds (``compare.bench.timing``). These are
+of ``sum``). The median of ``cost_repeats`` rounds (``compare.measure.timing``). These are
 wall-clock numbers on a shared machine, so they live under ``timings`` in
 results.json (not part of the deterministic results). The other half of the
 answer, epochs to converge per activation, comes from task 3.
@@ -12,20 +12,18 @@ answer, epochs to converge per activation, comes from task 3.
 from __future__ import annotations
 
 import numpy as np
+import torch
 
-from compare.bench.timing import paired_ratio, time_steps
+from compare.measure.timing import paired_ratio, time_steps
 from compare.study.blocks import Figure, Heading, Para, Table, num
 from compare.study.config import COST_ACTIVATIONS
 from compare.study.i18n import t
 from handmade.activations import Activation
+from torch_ref import torch_activation
 
 
 def run(cfg, tick) -> tuple[dict, dict]:
     """(deterministic description, timings)."""
-    import torch
-
-    from torch_ref import torch_activation
-
     z = np.random.default_rng(cfg.seed).standard_normal(cfg.cost_elements)
     zt = torch.from_numpy(z)
     fns = {}
@@ -42,7 +40,7 @@ def run(cfg, tick) -> tuple[dict, dict]:
 
         fns[(name, "handmade")], fns[(name, "torch")] = handmade_once, torch_once
     # Rounds take turns over every function, so a burst of load from another process hits every
-    # activation alike; each ratio to ReLU pairs the two blocks of the same round (compare.bench.timing).
+    # activation alike; each ratio to ReLU pairs the two blocks of the same round (compare.measure.timing).
     stats = time_steps(fns, cfg.cost_repeats)
     timings = {name: {} for name in COST_ACTIVATIONS}
     for name in COST_ACTIVATIONS:

@@ -35,8 +35,10 @@ from handmade.contract.plan import TrainPlan
 from handmade.contract.runs import History
 from handmade.contract.spec import SHARED_FIELDS, MLPSpec
 from handmade.fast import batched as handmade_batched
+from handmade.train import train_each
 from torch_ref import batched as torch_batched
 from torch_ref.model import TorchMLP
+from torch_ref.train import train_torch_each
 
 SIDES = ("handmade", "torch")
 BATCHED_KIND = "batched"  # record kind (and parity section) of the batched-vs-separate comparisons
@@ -50,9 +52,9 @@ def shape_of(spec: MLPSpec) -> tuple:
 def _trainers(side: str):
     """(one run per spec, one batched run) of a side: handmade.fast.batched or torch_ref.batched."""
     if side == "handmade":
-        return handmade_batched.train_separately, handmade_batched.train_batched
+        return train_each, handmade_batched.train_batched
     if side == "torch":
-        return torch_batched.train_torch_separately, torch_batched.train_torch_batched
+        return train_torch_each, torch_batched.train_torch_batched
     raise ValueError(f"side must be one of {SIDES}, got {side!r}")
 
 

@@ -13,6 +13,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import matplotlib
+import numpy as np
+import torch
+
 from compare.files.atomic import to_jsonable, write_json, write_text
 from compare.measure.records import summarize
 from compare.present.progress import progress_bar
@@ -43,10 +47,7 @@ def total_steps() -> int:
 
 
 def versions() -> dict:
-    import matplotlib
-    import numpy
-    import torch
-    return {"python": platform.python_version(), "numpy": numpy.__version__, "torch": torch.__version__,
+    return {"python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__,
             "matplotlib": matplotlib.__version__}
 
 
@@ -69,7 +70,6 @@ def run_study(cfg: StudyConfig, out_dir, lang: str = "en", command: str = "mlp-p
     ``command`` is recorded as the command that reproduces the numbers; ``lang`` only changes the report's
     words, so results.json is the same for every language.
     """
-    import torch
     check_lang(lang)
     # The study's networks are tiny: thread start-up costs more than it saves. Keeps timings steadier too.
     torch.set_num_threads(1)

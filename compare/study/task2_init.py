@@ -66,7 +66,8 @@ def padded(curves: list[np.ndarray], epochs: int) -> np.ndarray:
     return out
 
 
-def run_scheme(name: str, specs: list[MLPSpec], hand: list, ref: list, cfg, X, Y, plan) -> tuple[dict, list]:
+def run_scheme(name: str, specs: list[MLPSpec], hand: list, ref: list, cfg, X, Y,  # noqa: PLR0913 - a scheme's
+               plan) -> tuple[dict, list]:  # runs on both sides, and the task's config, data and plan
     """One scheme's summary from its trained runs: ``hand`` for every spec, ``ref`` (torch) for the first ones."""
     records, diffs = [], []
     for spec, mine, theirs in zip(specs, hand, ref):

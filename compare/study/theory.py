@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from compare.measure.records import compare_arrays
 from compare.measure.tolerance import tolerance_for
@@ -28,6 +29,7 @@ from handmade.contract.spec import MLPSpec
 from handmade.data import letters, noisy_letters
 from handmade.model import MLP
 from handmade.train import train
+from torch_ref import torch_activation
 
 GALLERY_Z = np.arange(-80, 81) / 20.0  # -4..4, step 0.05, contains an exact 0
 DEEP_ACTIVATIONS = ("sigmoid", "tanh", "relu")
@@ -35,10 +37,6 @@ DEEP_INIT = "kaiming_normal"
 
 
 def gallery(tol: float) -> tuple[dict, list]:
-    import torch
-
-    from torch_ref import torch_activation
-
     zero = int(np.flatnonzero(GALLERY_Z == 0)[0])
     items, records = [], []
     for name in ACTIVATIONS:

@@ -32,7 +32,7 @@ import numpy as np
 
 from compare.measure.differences import floored_rel
 from compare.measure.tolerance import loss_floor_fraction, tolerance_for
-from compare.trajectory.spread import judge_by_spread, rounding_spread, torch_epoch
+from compare.trajectory.spread import TorchSide, judge_by_spread, rounding_spread
 from compare.trajectory.verdict import MISMATCH, SENSITIVE, Resync, ResyncStep, TrajectoryComparison
 from handmade.contract.plan import TrainPlan
 from handmade.contract.spec import MLPSpec, check_data
@@ -40,8 +40,6 @@ from handmade.fast.step import FusedStep
 from handmade.model import MLP
 from handmade.optim import make_optimizer
 from handmade.train import train
-from torch_ref.model import TorchMLP
-from torch_ref.optim import make_torch_optimizer
 
 
 def _initial_gradients(spec: MLPSpec, params: dict, X, Y) -> dict[str, float]:
@@ -77,9 +75,7 @@ def resynchronise(spec: MLPSpec, X, Y, plan: TrainPlan, start_epoch: int = 1, pa
     # The same step the handmade run trained with (handmade.train's fused step): a bug in it cannot
     # hide behind a replay that takes another path.
     replay_epoch = FusedStep(net, optimizer).epoch_runner(X, Y, keep_grads=True)
-    ref = TorchMLP(spec, params)
-    ref_optimizer = make_torch_optimizer(plan.optimizer, ref, plan.lr)
-    Xt, Yt = ref.tensor(X), ref.tensor(Y)
+    side = TorchSide.build(spec, params, plan, X, Y)
     batches_by_epoch = list(plan.batch_order(len(X)))
     steps = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -90,7 +86,7 @@ def resynchronise(spec: MLPSpec, X, Y, plan: TrainPlan, start_epoch: int = 1, pa
                 np.copyto(net.params[key], value)
             optimizer.load_snapshot(opt_snapshot)
             mine = replay_epoch(batches)
-            theirs, ref_params, ref_state = torch_epoch(ref, ref_optimizer, snapshot, opt_snapshot, Xt, Yt, batches)
+            theirs, ref_params, ref_state = side.epoch(snapshot, opt_snapshot, batches)
             counted = {"loss": floored_rel(mine.loss, theirs.loss, loss_floor)}
             shown = {}
             finite = math.isfinite(mine.loss) and math.isfinite(theirs.loss)
@@ -112,8 +108,7 @@ def resynchronise(spec: MLPSpec, X, Y, plan: TrainPlan, start_epoch: int = 1, pa
             if not step.passed and finite and math.isfinite(step.worst_rel_diff):
                 # Only a step over the plain tolerance pays for measuring its own rounding sensitivity.
                 reference = {"loss": theirs.loss, **ref_params}
-                spread = rounding_spread(ref, ref_optimizer, snapshot, opt_snapshot, Xt, Yt, batches, reference,
-                                         loss_floor)
+                spread = rounding_spread(side, snapshot, opt_snapshot, batches, reference, loss_floor)
                 judge_by_spread(step, counted, spread, tol, tolerance.spread_factor)
             steps.append(step)
             if not finite:

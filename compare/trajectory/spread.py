@@ -26,21 +26,38 @@ over the plain tolerance pay for the two extra torch steps.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
 from compare.measure.differences import floored_rel
 from compare.trajectory.verdict import ResyncStep
-from torch_ref.optim import load_optimizer_state, optimizer_state_numpy
+from torch_ref.model import TorchMLP
+from torch_ref.optim import load_optimizer_state, make_torch_optimizer, optimizer_state_numpy
 from torch_ref.train import run_epoch_torch
 
 
-def torch_epoch(ref, ref_optimizer, snapshot: dict, opt_snapshot: dict, Xt, Yt, batches):
-    """Load a (handmade) snapshot into the torch side, run one epoch; (EpochResult, params, optimizer state)."""
-    ref.load_numpy(snapshot)
-    load_optimizer_state(ref_optimizer, ref, opt_snapshot)
-    result = run_epoch_torch(ref, ref_optimizer, Xt, Yt, batches, keep_grads=True)
-    return result, ref.numpy_params(), optimizer_state_numpy(ref_optimizer, ref)["state"]
+@dataclass
+class TorchSide:
+    """The reference side of re-synchronised steps: the torch model, its optimizer, the data as tensors."""
+
+    model: TorchMLP
+    optimizer: torch.optim.Optimizer
+    X: torch.Tensor
+    Y: torch.Tensor
+
+    @classmethod
+    def build(cls, spec, params: dict, plan, X, Y) -> TorchSide:
+        model = TorchMLP(spec, params)
+        return cls(model, make_torch_optimizer(plan.optimizer, model, plan.lr), model.tensor(X), model.tensor(Y))
+
+    def epoch(self, snapshot: dict, opt_snapshot: dict, batches):
+        """Load a (handmade) snapshot, run one epoch; (EpochResult, params, optimizer state) as numpy."""
+        self.model.load_numpy(snapshot)
+        load_optimizer_state(self.optimizer, self.model, opt_snapshot)
+        result = run_epoch_torch(self.model, self.optimizer, self.X, self.Y, batches, keep_grads=True)
+        return result, self.model.numpy_params(), optimizer_state_numpy(self.optimizer, self.model)["state"]
 
 
 def _nudge(array: np.ndarray, up: np.ndarray) -> np.ndarray:
@@ -49,7 +66,7 @@ def _nudge(array: np.ndarray, up: np.ndarray) -> np.ndarray:
     return np.where(array != 0, np.nextafter(array, toward), array)
 
 
-def rounding_spread(ref, ref_optimizer, snapshot: dict, opt_snapshot: dict, Xt, Yt, batches, reference: dict,
+def rounding_spread(side: TorchSide, snapshot: dict, opt_snapshot: dict, batches, reference: dict,
                     loss_floor: float, perturbations: int = 2) -> dict[str, float]:
     """The step's own sensitivity to rounding, measured with the reference: ``{quantity: spread}``.
 
@@ -82,12 +99,11 @@ def rounding_spread(ref, ref_optimizer, snapshot: dict, opt_snapshot: dict, Xt, 
             toward = torch.where(up, torch.inf, -torch.inf).to(output.dtype)
             output.data.copy_(torch.where(output != 0, torch.nextafter(output, toward), output))
 
-        hooks = [ref.activation.register_forward_hook(nudge_output)]
-        if ref.output_activation is not ref.activation:
-            hooks.append(ref.output_activation.register_forward_hook(nudge_output))
+        hooks = [side.model.activation.register_forward_hook(nudge_output)]
+        if side.model.output_activation is not side.model.activation:
+            hooks.append(side.model.output_activation.register_forward_hook(nudge_output))
         try:
-            result, perturbed, _ = torch_epoch(ref, ref_optimizer, params, {**opt_snapshot, "state": state},
-                                               Xt, Yt, batches)
+            result, perturbed, _ = side.epoch(params, {**opt_snapshot, "state": state}, batches)
         finally:
             for hook in hooks:
                 hook.remove()

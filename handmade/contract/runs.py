@@ -88,85 +88,104 @@ def run_epochs(plan: TrainPlan, n_rows: int, one_epoch, snapshot) -> History:
     return history
 
 
+class _Members:
+    """The records of K stacked members: who is still training (``alive``: the member of each stack
+    row), each one's epoch losses and norms, stopping rule, and History once it stops."""
+
+    def __init__(self, engine, K: int, n_layers: int, plan: TrainPlan):
+        self.engine, self.plan = engine, plan
+        self.histories = [History(loss=np.empty(0), final_params={}) for _ in range(K)]
+        self.rules = [StoppingRule(plan) for _ in range(K)]
+        self.alive = np.arange(K)
+        self.losses = np.full((plan.epochs, K), np.nan)
+        self.norms = np.zeros((plan.epochs, K, n_layers)) if plan.record_grad_norms else None
+        self.epochs_run = np.zeros(K, dtype=int)
+
+    def snapshot(self, epoch: int) -> None:
+        for row, k in enumerate(self.alive):
+            self.histories[k].snapshots[epoch] = self.engine.member_params(row)
+            self.histories[k].optimizer_snapshots[epoch] = self.engine.member_state(row)
+
+    def record(self, epoch: int, rows, loss_sum: np.ndarray, norm_sum, n_batches: int) -> None:
+        """The epoch's mean loss (and norms) of stack rows ``rows``."""
+        self.losses[epoch - 1, self.alive[rows]] = loss_sum[rows] / n_batches
+        if self.norms is not None:
+            self.norms[epoch - 1, self.alive[rows]] = norm_sum[rows] / n_batches
+
+    def retire(self, rows: np.ndarray, epoch: int, reasons: list[str]) -> np.ndarray:
+        """Close the Histories of stack rows ``rows`` and drop them from the stack; return the keep mask."""
+        for row, reason in zip(rows, reasons):
+            k = self.alive[row]
+            self.histories[k].stop_reason = reason
+            self.histories[k].diverged_at = epoch if reason == STOP_DIVERGED else None
+            self.histories[k].final_params = self.engine.member_params(row)
+            self.epochs_run[k] = epoch
+        keep = np.ones(len(self.alive), dtype=bool)
+        keep[rows] = False
+        self.engine.drop(keep)
+        self.alive = self.alive[keep]
+        return keep
+
+    def stop_by_rules(self, epoch: int, mean_loss: np.ndarray) -> None:
+        """Every member's stopping rule after an epoch; the stopped ones retire."""
+        checks_every_member = self.plan.stop_loss is not None or self.plan.patience is not None
+        # Without a target or patience only divergence stops a member: one vectorised test.
+        if not checks_every_member and np.isfinite(mean_loss).all():
+            return
+        stops = [(row, reason) for row, k in enumerate(self.alive)
+                 if (reason := self.rules[k].check(float(mean_loss[row]))) is not None]
+        if stops:
+            self.retire(np.array([row for row, _ in stops]), epoch, [reason for _, reason in stops])
+
+    def finish(self) -> list[History]:
+        if len(self.alive):
+            self.retire(np.arange(len(self.alive)), self.plan.epochs,
+                        [self.histories[k].stop_reason for k in self.alive])
+        for k, history in enumerate(self.histories):
+            history.loss = self.losses[:self.epochs_run[k], k].copy()
+            if self.norms is not None:
+                history.grad_norms = self.norms[:self.epochs_run[k], k].copy()
+        return self.histories
+
+
 def run_members(engine, K: int, n_layers: int, X: np.ndarray, Y: np.ndarray, plan: TrainPlan) -> list[History]:
     """The training loop of ``handmade.train``, for K stacked members at once (any engine).
 
     Per epoch and batch: per-member losses; members with a non-finite loss
     retire before the update (as a single run stops there); the others update.
     After each epoch, every member's stopping rule; stopped members retire.
+
+    ``engine``: ``losses(xb, yb) -> (K,)`` (forward), ``update(norms) -> (K, L) or None``
+    (backward and step), ``drop(keep)``, ``member_params(row)``, ``member_state(row)``.
     """
-    histories = [History(loss=np.empty(0), final_params={}) for _ in range(K)]
-    rules = [StoppingRule(plan) for _ in range(K)]
-    checks_every_member = plan.stop_loss is not None or plan.patience is not None
-    alive = np.arange(K)  # the original index of each row of the stack
-    epoch_losses = np.full((plan.epochs, K), np.nan)
-    epoch_norms = np.zeros((plan.epochs, K, n_layers)) if plan.record_grad_norms else None
-    epochs_run = np.zeros(K, dtype=int)
-
-    def retire(rows: np.ndarray, epoch: int, reasons: list[str]) -> np.ndarray:
-        """Close the Histories of stack rows ``rows``, drop them; return the keep mask."""
-        nonlocal alive
-        for row, reason in zip(rows, reasons):
-            k = alive[row]
-            histories[k].stop_reason = reason
-            histories[k].diverged_at = epoch if reason == STOP_DIVERGED else None
-            histories[k].final_params = engine.member_params(row)
-            epochs_run[k] = epoch
-        keep = np.ones(len(alive), dtype=bool)
-        keep[rows] = False
-        engine.drop(keep)
-        alive = alive[keep]
-        return keep
-
+    members = _Members(engine, K, n_layers, plan)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch, batches in enumerate(plan.batch_order(len(X)), start=1):
             if epoch in plan.snapshot_epochs:
-                for row, k in enumerate(alive):
-                    histories[k].snapshots[epoch] = engine.member_params(row)
-                    histories[k].optimizer_snapshots[epoch] = engine.member_state(row)
+                members.snapshot(epoch)
             # Per epoch a handful of array operations on (K,) vectors, whatever K is: with
             # tiny networks this loop's own cost is comparable to a batched step's arithmetic.
-            loss_sum = np.zeros(len(alive))
-            norm_sum = np.zeros((len(alive), n_layers)) if epoch_norms is not None else None
+            loss_sum = np.zeros(len(members.alive))
+            norm_sum = np.zeros((len(members.alive), n_layers)) if members.norms is not None else None
             for rows in batches:
                 xb, yb = (X, Y) if len(batches) == 1 else (X[rows], Y[rows])
                 batch_loss = engine.losses(xb, yb)
                 loss_sum += batch_loss
-                finite = np.isfinite(batch_loss)
-                if not finite.all():
-                    bad = np.flatnonzero(~finite)
-                    # As handmade.train: a non-finite batch loss ends that run before its update.
-                    epoch_losses[epoch - 1, alive[bad]] = loss_sum[bad] / len(batches)
-                    if epoch_norms is not None:
-                        epoch_norms[epoch - 1, alive[bad]] = norm_sum[bad] / len(batches)
-                    keep = retire(bad, epoch, [STOP_DIVERGED] * len(bad))
+                bad = np.flatnonzero(~np.isfinite(batch_loss))
+                if bad.size:  # as handmade.train: a non-finite batch loss ends that run before its update
+                    members.record(epoch, bad, loss_sum, norm_sum, len(batches))
+                    keep = members.retire(bad, epoch, [STOP_DIVERGED] * len(bad))
                     loss_sum = loss_sum[keep]
-                    if norm_sum is not None:
-                        norm_sum = norm_sum[keep]
-                    if not len(alive):
+                    norm_sum = None if norm_sum is None else norm_sum[keep]
+                    if not len(members.alive):
                         break
-                norms = engine.update(epoch_norms is not None)
+                norms = engine.update(members.norms is not None)
                 if norms is not None:
                     norm_sum += norms
-            if not len(alive):
+            if not len(members.alive):
                 break
-            mean_loss = loss_sum / len(batches)
-            epoch_losses[epoch - 1, alive] = mean_loss
-            if epoch_norms is not None:
-                epoch_norms[epoch - 1, alive] = norm_sum / len(batches)
-            # Without a target or patience only divergence stops a member: one vectorised test.
-            if checks_every_member or not np.isfinite(mean_loss).all():
-                stops = [(row, reason) for row, k in enumerate(alive)
-                         if (reason := rules[k].check(float(mean_loss[row]))) is not None]
-                if stops:
-                    retire(np.array([row for row, _ in stops]), epoch, [reason for _, reason in stops])
-                    if not len(alive):
-                        break
-        if len(alive):
-            retire(np.arange(len(alive)), plan.epochs, [histories[k].stop_reason for k in alive])
-
-    for k, history in enumerate(histories):
-        history.loss = epoch_losses[:epochs_run[k], k].copy()
-        if epoch_norms is not None:
-            history.grad_norms = epoch_norms[:epochs_run[k], k].copy()
-    return histories
+            members.record(epoch, slice(None), loss_sum, norm_sum, len(batches))
+            members.stop_by_rules(epoch, loss_sum / len(batches))
+            if not len(members.alive):
+                break
+    return members.finish()

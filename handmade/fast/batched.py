@@ -51,12 +51,11 @@ import numpy as np
 
 from ..activations import Activation
 from ..contract.keys import layer_grad_norms, layer_keys
+from ..contract.plan import TrainPlan
 from ..contract.runs import History, run_members
 from ..contract.spec import MLPSpec, check_data, members
 from ..losses import get_loss
-from ..model import MLP
 from ..optim import copy_state, make_optimizer
-from ..train import TrainPlan, train
 from .kernels import chain
 from .step import update
 
@@ -263,9 +262,4 @@ def train_batched(model: BatchedMLP | Sequence[MLPSpec], X, Y, plan: TrainPlan) 
     return run_members(_HandmadeEngine(model, plan), model.n_members, model.spec.n_layers, X, Y, plan)
 
 
-def train_separately(specs: Sequence[MLPSpec], X, Y, plan: TrainPlan) -> list[History]:
-    """The reference for ``train_batched``: ``handmade.train`` run once per spec."""
-    return [train(MLP(spec), X, Y, plan) for spec in specs]
-
-
-__all__ = ["BatchedMLP", "train_batched", "train_separately"]
+__all__ = ["BatchedMLP", "train_batched"]

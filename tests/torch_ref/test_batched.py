@@ -5,9 +5,9 @@ from __future__ import annotations
 from handmade import TrainPlan, letters
 from handmade.fast.batched import train_batched
 from tests.handmade.fast.test_batched import assert_histories_equal, member_specs
-from torch_ref.batched import BatchedTorchMLP, train_torch_batched, train_torch_separately
+from torch_ref.batched import BatchedTorchMLP, train_torch_batched
 from torch_ref.model import TorchMLP
-from torch_ref.train import train_torch
+from torch_ref.train import train_torch, train_torch_each
 
 
 def test_torch_batched_equals_torch_separate():
@@ -16,7 +16,7 @@ def test_torch_batched_equals_torch_separate():
     for optimizer, lr in (("sgd", 0.1), ("adam", 0.01)):
         plan = TrainPlan(optimizer=optimizer, lr=lr, epochs=30)
         together = train_torch_batched(specs, X, Y, plan)
-        assert_histories_equal(together, train_torch_separately(specs, X, Y, plan))
+        assert_histories_equal(together, train_torch_each(specs, X, Y, plan))
         # ... and the torch batch agrees with the handmade batch: two implementations, one answer.
         assert_histories_equal(train_batched(specs, X, Y, plan), together)
 

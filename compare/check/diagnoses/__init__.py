@@ -26,7 +26,7 @@ the user's code may round differently from ours.
 check reads ``dx.fit_factor``, ``dx.shape_findings``, ...)
 """
 
-from compare.check.diagnoses.backward import hidden_layer_findings, joint, output_layer_findings
+from compare.check.diagnoses.backward import UserLayer, hidden_layer_findings, joint, output_layer_findings
 from compare.check.diagnoses.factors import (
     close,
     explain_factor,
@@ -42,7 +42,7 @@ from compare.check.diagnoses.shapes import shape_findings
 from compare.check.diagnoses.update import update_findings
 from compare.measure.differences import rel_error_l2
 
-__all__ = ["LOSS_CANDIDATES", "close", "directional_fd", "explain_factor", "factor_meanings", "fd_error",
+__all__ = ["LOSS_CANDIDATES", "UserLayer", "close", "directional_fd", "explain_factor", "factor_meanings", "fd_error",
            "fit_factor", "forward_alternatives", "hidden_layer_findings", "identify_loss", "joint",
            "leaky_slope_of_forward", "loss_for_factor", "loss_function", "output_layer_findings", "rel_error_l2",
            "shape_findings", "update_findings", "value_findings"]

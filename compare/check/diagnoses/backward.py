@@ -2,29 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from compare.check.diagnoses.factors import close, fit_factor
 from compare.check.findings import Finding
 from compare.measure.differences import rel_error_l2
 from handmade.activations import Activation
+from handmade.contract.keys import bias_key, weight_key
 
 
 def joint(arrays: list[np.ndarray]) -> np.ndarray:
     return np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays])
 
 
-def hidden_layer_findings(l: int, act: Activation, ref: dict, a_prev: np.ndarray, user_w: np.ndarray,
-                          user_b: np.ndarray, names: tuple[str, str], tol: float) -> list[Finding]:
-    """Test the usual activation-derivative mistakes of hidden layer ``l`` against its gradients.
+@dataclass(frozen=True)
+class UserLayer:
+    """The user's gradients of layer ``l`` in torch layout, and the names the user gave the parameters."""
+
+    l: int
+    dW: np.ndarray
+    db: np.ndarray
+    names: tuple[str, str]
+
+
+def hidden_layer_findings(layer: UserLayer, act: Activation, ref: dict, a_prev: np.ndarray,
+                          tol: float) -> list[Finding]:
+    """Test the usual activation-derivative mistakes of a hidden layer against its gradients.
 
     Uses torch's ``da_l``, ``z_l`` and ``a_l`` (correct if the later layers are), so
     each hypothesis gives ``dW_l = (da_l * d)^T a_{l-1}`` and ``db_l = sum_rows(da_l * d)``.
     """
+    l, names = layer.l, layer.names
     da, z, a = (np.asarray(ref[k], dtype=np.float64) for k in (f"grad a[{l}]", f"z[{l}]", f"a[{l}]"))
     a_prev = np.asarray(a_prev, dtype=np.float64)
-    user = joint([user_w, user_b])
-    truth = joint([ref[f"grad layers.{l}.weight"], ref[f"grad layers.{l}.bias"]])
+    user = joint([layer.dW, layer.db])
+    truth = joint([ref[f"grad {weight_key(l)}"], ref[f"grad {bias_key(l)}"]])
 
     def grads(d):
         dz = da * d
@@ -62,14 +76,15 @@ def hidden_layer_findings(l: int, act: Activation, ref: dict, a_prev: np.ndarray
     return found
 
 
-def output_layer_findings(l: int, act: Activation, ref: dict, a_prev, user_w, user_b, names, tol) -> list[Finding]:
+def output_layer_findings(layer: UserLayer, act: Activation, ref: dict, a_prev, tol: float) -> list[Finding]:
     """The output activation's derivative left out (dz = dL/ds), when there is one."""
     if act.name == "identity":
         return []
+    l, names = layer.l, layer.names
     da = np.asarray(ref[f"grad a[{l}]"], dtype=np.float64)
     a_prev = np.asarray(a_prev, dtype=np.float64)
     h = joint([da.T @ a_prev, da.sum(axis=0)])
-    c, residual = fit_factor(joint([user_w, user_b]), h)
+    c, residual = fit_factor(joint([layer.dW, layer.db]), h)
     if residual <= tol:
         return [Finding("missing_activation_derivative", f"{names[0]}/{names[1]} match the output activation "
                         f"{act.spec} with its derivative left out", {"factor": c})]

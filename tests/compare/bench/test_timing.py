@@ -1,11 +1,11 @@
-"""The bench's timing rules (compare.bench.timing): order, settle pauses, paired ratios. No clock is judged."""
+"""The bench's timing rules (compare.measure.timing): order, settle pauses, paired ratios. No clock is judged."""
 
 from __future__ import annotations
 
 import pytest
 
-from compare.bench import timing
-from compare.bench.timing import paired_ratio, settle_seconds, stats_us, time_steps
+from compare.measure import timing
+from compare.measure.timing import paired_ratio, settle_seconds, stats_us, time_steps
 
 
 def _recording_steps(names, log):

@@ -12,7 +12,7 @@ import handmade.optim
 from compare.measure.differences import floored_rel, loss_rel_diffs
 from compare.measure.tolerance import loss_floor_fraction, tolerance_for
 from compare.trajectory.resync import resynchronise
-from compare.trajectory.spread import rounding_spread
+from compare.trajectory.spread import TorchSide, rounding_spread
 from compare.trajectory.training import compare_training
 from compare.trajectory.verdict import BOTH_DIVERGED, MATCH, MISMATCH, fit_growth
 from handmade.contract.plan import TrainPlan
@@ -155,7 +155,8 @@ def test_a_healthy_step_has_a_rounding_spread_far_below_the_tolerance():
     snapshot, opt_snapshot = ref.numpy_params(), optimizer_state_numpy(optimizer, ref)
     result = run_epoch_torch(ref, optimizer, Xt, Yt, batches)
     reference = {"loss": result.loss, **ref.numpy_params()}
-    spread = rounding_spread(ref, optimizer, snapshot, opt_snapshot, Xt, Yt, batches, reference, result.loss)
+    spread = rounding_spread(TorchSide(ref, optimizer, Xt, Yt), snapshot, opt_snapshot, batches, reference,
+                             result.loss)
     tol = tolerance_for("float64")
     assert set(spread) == set(reference)
     assert 0 < max(spread.values()) and tol.spread_factor * max(spread.values()) < tol.step
