@@ -49,15 +49,23 @@ def copy_state(state: dict) -> dict:
     return {key: {name: np.array(arr) for name, arr in inner.items()} for key, inner in state.items()}
 
 
+def learning_rate(value) -> float:
+    """``value`` as a learning rate: a positive finite number, or an error that says so."""
+    try:
+        lr = float(value)
+    except (TypeError, ValueError):
+        lr = math.nan
+    if isinstance(value, bool) or not math.isfinite(lr) or lr <= 0:
+        raise InvalidInput(f"learning rate must be a positive finite number, got {value!r}")
+    return lr
+
+
 class Optimizer:
     """Base class: ``lr``, hyper-parameters, per-parameter ``state`` and a step counter."""
 
     def __init__(self, params: dict[str, np.ndarray], lr: float, **hyper):
-        lr = float(lr)
-        if not math.isfinite(lr) or lr <= 0:
-            raise InvalidInput(f"learning rate must be a positive finite number, got {lr:g}")
         self.params = params
-        self.lr = lr
+        self.lr = learning_rate(lr)
         self.hyper = hyper
         self.t = 0
         self.state: dict[str, dict[str, np.ndarray]] = {key: {} for key in params}

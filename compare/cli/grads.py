@@ -15,7 +15,7 @@ DEFAULT_INITS = ("torch_default", "xavier_uniform", "kaiming_normal")
 
 NAME = "grads"
 SUMMARY = "one-step forward/gradient parity of every activation x loss x init, vs torch and finite differences"
-EXAMPLES = """\
+EXAMPLES = f"""\
 examples:
   mlp-parity grads                                  # everything, float64 and float32
   mlp-parity grads --dtype float64 --activations relu,sigmoid --json grads.json
@@ -25,7 +25,7 @@ Each case builds both networks from the same initial weights, runs one
 forward/backward on the same batch and compares every tensor: the
 pre-activations z[l], activations a[l], output, loss, dL/ds, dL/dz[l],
 every weight and bias gradient and dL/dX. 'rel' is max|a-b| / max(|a|,|b|)
-per tensor; the pass bar is 1e-13 in float64 and 1e-5 in float32.
+per tensor; the pass bar is {options.STEP["float64"]} in float64 and {options.STEP["float32"]} in float32.
 'fd' is the central-difference check of the handmade gradients (float64,
 first init), not counted for kinked activations (relu, leaky_relu, elu).
 """

@@ -12,6 +12,7 @@ import math
 import os
 from pathlib import Path
 
+from compare.measure.tolerance import TOLERANCES, loss_floor_fraction, short
 from handmade.activations import Activation
 from handmade.contract.errors import InvalidInput
 from handmade.contract.naming import split_list
@@ -74,6 +75,12 @@ def checked_names(kind: str, resolve):
     parse.__name__ = kind
     return parse
 
+
+# The tolerance policy in the words of the help texts (read from compare.measure.tolerance, never restated).
+STEP = {dtype: short(tol.step) for dtype, tol in TOLERANCES.items()}
+TRAJECTORY = {dtype: short(tol.trajectory) for dtype, tol in TOLERANCES.items()}
+LOSS_FLOOR = {dtype: short(loss_floor_fraction(dtype)) for dtype in TOLERANCES}
+SPREAD_FACTOR = short(TOLERANCES["float64"].spread_factor)
 
 DTYPE_CHOICES = {"float64": ["float64"], "float32": ["float32"], "both": ["float64", "float32"]}
 

@@ -14,7 +14,7 @@ from handmade.optim import OPTIMIZERS, resolve_optimizer
 
 NAME = "sweep"
 SUMMARY = "train both implementations over a grid and compare the loss trajectories epoch by epoch"
-EXAMPLES = """\
+EXAMPLES = f"""\
 examples:
   mlp-parity sweep                                   # letters 30-16-3, MSE, SGD: 4 x 5 x 4 = 80 cells
   mlp-parity sweep --dtype float32 --json sweep32.json --csv sweep32.csv
@@ -31,20 +31,20 @@ needed, re-synchronised exactly like a single cell. --no-batch turns that off.
 Each cell trains both sides from the same initial weights on the same batches
 and compares the loss of every epoch:
   rel = |L_handmade - L_torch| / max(|L_handmade|, |L_torch|, phi * L_1)
-with L_1 the first epoch's loss and phi the loss floor (float64 4e-6,
-float32 0.04; below it a loss difference is counted in units of phi * L_1,
+with L_1 the first epoch's loss and phi the loss floor (float64 {options.LOSS_FLOOR["float64"]},
+float32 {options.LOSS_FLOOR["float32"]}; below it a loss difference is counted in units of phi * L_1,
 because the relative difference of a loss near rounding noise means nothing).
 status:
   match               every epoch within the trajectory tolerance
-                      (float64 1e-10, float32 1e-4)
+                      (float64 {options.TRAJECTORY["float64"]}, float32 {options.TRAJECTORY["float32"]})
   both diverged       both losses became non-finite at the same epoch
   sensitive dynamics  the runs part, but re-synchronised from the handmade
                       state, every single step agrees to the one-step
-                      tolerance (float64 1e-13, float32 1e-5): amplified
+                      tolerance (float64 {options.STEP["float64"]}, float32 {options.STEP["float32"]}): amplified
                       rounding, not a bug; 'growth' is the fitted growth of
                       the difference per epoch
                       (a step over the one-step tolerance passes if within
-                      10 x its own rounding spread, measured by re-running
+                      {options.SPREAD_FACTOR} x its own rounding spread, measured by re-running
                       the torch step with 1-ulp perturbations; 'spread ratio'
                       = |h - t| / spread of the worst such step, '-' if none)
   mismatch            a re-synchronised step disagrees (a bug): see

@@ -16,7 +16,7 @@ from handmade.optim import OPTIMIZERS, resolve_optimizer
 
 NAME = "train"
 SUMMARY = "train the handmade MLP and the torch reference from the same weights and compare the loss curves"
-EXAMPLES = """\
+EXAMPLES = f"""\
 examples:
   mlp-parity train                                   # letters, 30-16-3 relu, SGD lr 0.1, 1000 epochs
   mlp-parity train --activation tanh --lr 0.5 --optimizer momentum --print-every 50
@@ -26,8 +26,8 @@ examples:
 
 Prints the loss of both sides every --print-every epochs with their
 difference rel = |L_h - L_t| / max(|L_h|, |L_t|, phi * L_1) (phi: the loss
-floor, float64 4e-6, float32 0.04), the final predictions of both on the
-training data, and the verdict: match / both diverged / sensitive dynamics
+floor, float64 {options.LOSS_FLOOR["float64"]}, float32 {options.LOSS_FLOOR["float32"]}), the final
+predictions of both on the training data, and the verdict: match / both diverged / sensitive dynamics
 (the runs part, but every re-synchronised step agrees) / mismatch (a step
 disagrees: a bug). Exit code 0 for the first three, 1 for a mismatch.
 """

@@ -65,5 +65,13 @@ def to_jsonable(obj):
     return obj
 
 
+# Every JSON object the tool writes starts with this, so that a script can tell which layout it reads.
+# It goes up when a key is removed or changes meaning (new keys keep it).
+SCHEMA_VERSION = 1
+
+
 def write_json(path: str | Path, obj) -> Path:
+    """``obj`` as strict, indented JSON; a dict gets ``schema_version`` as its first key."""
+    if isinstance(obj, dict):
+        obj = {"schema_version": SCHEMA_VERSION, **{k: v for k, v in obj.items() if k != "schema_version"}}
     return write_text(path, json.dumps(to_jsonable(obj), indent=2, allow_nan=False) + "\n")

@@ -112,3 +112,11 @@ def loss_floor_fraction(dtype: str, one_step: bool = False) -> float:
     """
     tol = tolerance_for(dtype)
     return min(1.0, (2.0 * tol.step / (tol.step if one_step else tol.trajectory)) ** 2)
+
+
+def short(value: float) -> str:
+    """A tolerance as people write it: 0.04, 1e-4, 1e-13 (no padded exponent)."""
+    if value >= 1e-3:
+        return f"{value:g}"
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"

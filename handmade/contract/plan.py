@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..optim import canonical_optimizer
+from ..optim import canonical_optimizer, learning_rate
 from .errors import InvalidInput
 
 STOP_EPOCHS = "epochs done"
@@ -49,10 +49,7 @@ class TrainPlan:
 
     def __post_init__(self):
         object.__setattr__(self, "optimizer", canonical_optimizer(self.optimizer))
-        lr = float(self.lr)
-        if not math.isfinite(lr) or lr <= 0:
-            raise InvalidInput(f"learning rate must be a positive finite number, got {self.lr!r}")
-        object.__setattr__(self, "lr", lr)
+        object.__setattr__(self, "lr", learning_rate(self.lr))
         if isinstance(self.epochs, bool) or not isinstance(self.epochs, (int, np.integer)) or self.epochs < 1:
             raise InvalidInput(f"epochs must be a positive integer, got {self.epochs!r}")
         if self.batch_size is not None and (

@@ -119,4 +119,6 @@ def test_written_json_is_strict_and_whole(tmp_path):
                                                    "d": (1, float("-inf"))})
     text = path.read_text()
     assert text.endswith("}\n")
-    assert json.loads(text) == {"a": 0.5, "b": "nan", "c": [0, 1, 2], "d": [1, "-inf"]}
+    assert json.loads(text) == {"schema_version": output.SCHEMA_VERSION, "a": 0.5, "b": "nan", "c": [0, 1, 2],
+                                "d": [1, "-inf"]}
+    assert text.startswith('{\n  "schema_version": ')  # first, where a script looks
