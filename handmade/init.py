@@ -153,19 +153,21 @@ class Initialiser:
         return f"Initialiser({self.spec!r})"
 
 
-def init_params(sizes, init="torch_default", seed=0, dtype="float64") -> dict[str, np.ndarray]:
+def init_params(sizes, init="torch_default", seed=0, dtype="float64", bias: bool = True) -> dict[str, np.ndarray]:
     """Initial parameters for layer sizes ``[n0, n1, ..., nL]``, in torch layout.
 
     Keys and shapes equal ``torch_ref.TorchMLP(...).state_dict()``:
     ``layers.{i}.weight`` (n_{i+1}, n_i) and ``layers.{i}.bias`` (n_{i+1},).
     Layers are drawn in order, weight before bias, from ``default_rng(seed)``,
-    so one seed fixes every number.
+    so one seed fixes every number. ``bias=False`` leaves the biases out (the weights are the same
+    numbers as with biases: the biases are still drawn, then dropped).
     """
-    initialiser = Initialiser(init)
+    initialiser, bias_too = Initialiser(init), bias
     rng = np.random.default_rng(seed)
     params = {}
     for (w_key, b_key), n_in, n_out in zip(layer_keys(len(sizes) - 1), sizes[:-1], sizes[1:]):
         weight, bias = initialiser(rng, n_out, n_in)
         params[w_key] = np.ascontiguousarray(weight, dtype=dtype)
-        params[b_key] = np.ascontiguousarray(bias, dtype=dtype)
+        if bias_too:
+            params[b_key] = np.ascontiguousarray(bias, dtype=dtype)
     return params

@@ -71,12 +71,15 @@ class LossEntry:
     # Every output entry counts alike (no mixing across the C outputs of a row): the value and the
     # gradient are unchanged when the (N, C) blocks are handed over transposed, as (C, N).
     elementwise: bool = True
+    # How the loss gathers its samples: "mean" over the N rows or their "sum" (what per-sample
+    # gradients of someone's code are combined with, one sample at a time).
+    samples: str = "mean"
 
 
 LOSSES: dict[str, LossEntry] = {
     "mse": LossEntry(mse, mse_grad, "mean squared error, torch's default reduction"),
-    "sse": LossEntry(sse, sse_grad, "sum of squared errors"),
-    "half_sse": LossEntry(half_sse, half_sse_grad, "half the sum of squared errors (textbook)"),
+    "sse": LossEntry(sse, sse_grad, "sum of squared errors", samples="sum"),
+    "half_sse": LossEntry(half_sse, half_sse_grad, "half the sum of squared errors (textbook)", samples="sum"),
 }
 
 # Other spellings people use for the same conventions (``--loss mean`` in the check, a course's "half-sum").

@@ -67,7 +67,8 @@ class MLP:
             raise TypeError(f"spec must be an MLPSpec, got {type(spec).__name__}")
         self.spec = spec
         self.dtype = np.dtype(spec.dtype)
-        self.params = spec.init_params() if params is None else check_params(params, spec.sizes, self.dtype)
+        self.params = spec.init_params() if params is None else check_params(params, spec.sizes, self.dtype,
+                                                                             spec.bias)
         n = spec.n_layers
         self.activations = [Activation(spec.activation)] * (n - 1) + [Activation(spec.output_activation)]
         self.keys = layer_keys(n)
@@ -81,7 +82,9 @@ class MLP:
         zs, acts = [], []
         a = X
         for (w_key, b_key), f in zip(self.keys, self.activations):
-            z = a @ self.params[w_key].T + self.params[b_key]   # z_l = a_{l-1} W_l^T + b_l   (N, out)
+            z = a @ self.params[w_key].T                         # z_l = a_{l-1} W_l^T + b_l   (N, out)
+            if self.spec.bias:
+                z = z + self.params[b_key]
             a = f(z)                                             # a_l = f_l(z_l)
             zs.append(z)
             acts.append(a)
@@ -120,7 +123,8 @@ class MLP:
             dz = da * self.activations[l].grad(zs[l], acts[l])  # dz_l = da_l * f_l'(z_l)  (N, out)
             a_prev = acts[l - 1] if l > 0 else X
             grads[w_key] = dz.T @ a_prev                        # dW_l = dz_l^T a_{l-1}   (out, in)
-            grads[b_key] = dz.sum(axis=0)                       # db_l = sum_rows dz_l    (out,)
+            if self.spec.bias:
+                grads[b_key] = dz.sum(axis=0)                   # db_l = sum_rows dz_l    (out,)
             da_list[l], dz_list[l] = da, dz
             da = dz @ self.params[w_key]                        # da_{l-1} = dz_l W_l     (N, in)
         ordered = {key: grads[key] for key in self.params}
@@ -150,7 +154,7 @@ class MLP:
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__}(", "  (layers): ModuleList("]
         for l, (n_in, n_out) in enumerate(zip(self.spec.sizes[:-1], self.spec.sizes[1:])):
-            lines.append(f"    ({l}): Linear(in_features={n_in}, out_features={n_out}, bias=True)")
+            lines.append(f"    ({l}): Linear(in_features={n_in}, out_features={n_out}, bias={self.spec.bias})")
         lines.append("  )")
         lines.append(f"  (activation): {_torch_style(Activation(self.spec.activation))}")
         lines.append(f"  (output_activation): {_torch_style(self.activations[-1])}")

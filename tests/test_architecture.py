@@ -19,7 +19,7 @@ MAX_LINES = 300
 COMPARE_LAYERS = {
     "__main__": 7,
     "measure": 0,
-    "files": 1, "present": 1, "run": 1,
+    "files": 1, "present": 1, "run": 1, "sandbox": 1,
     "figures": 2,
     "step": 3,
     "trajectory": 4,
@@ -188,6 +188,18 @@ def test_handmade_imports_only_point_down_and_never_torch():
             same_package = other.rpartition(".")[0] == module.rpartition(".")[0] and mine == theirs
             if mine is None or theirs is None or (theirs > mine or (theirs == mine and not same_package)):
                 wrong.append(f"{where(module, line)}: {module} (layer {mine}) imports {other} (layer {theirs})")
+    assert sorted(set(wrong)) == []
+
+
+def test_the_sandbox_runs_user_code_without_torch():
+    """compare.sandbox is what the child process running a user's class imports: numpy and handmade's
+    formulas only, so a class that patches torch (or a machine where torch is slow to load) cannot touch
+    the reference side, and the child starts fast."""
+    wrong = [f"{where(module, line)}: {target}"
+             for module in MODULES if module.startswith("compare.sandbox")
+             for target, line, _ in imports(MODULES[module])
+             if target.split(".")[0] in ("torch", "torch_ref", "matplotlib")
+             or (target.startswith("compare") and not target.startswith("compare.sandbox"))]
     assert sorted(set(wrong)) == []
 
 

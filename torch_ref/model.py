@@ -50,7 +50,7 @@ class TorchMLP(nn.Module):
         self.spec = spec
         dtype = TORCH_DTYPES[spec.dtype]
         self.layers = nn.ModuleList(
-            nn.Linear(n_in, n_out, dtype=dtype) for n_in, n_out in zip(spec.sizes[:-1], spec.sizes[1:])
+            nn.Linear(n_in, n_out, bias=spec.bias, dtype=dtype) for n_in, n_out in zip(spec.sizes[:-1], spec.sizes[1:])
         )
         self.activation = torch_activation(spec.activation)
         self.output_activation = torch_activation(spec.output_activation)

@@ -1,16 +1,18 @@
 """``mlp-parity check``: test someone's hand-written MLP class against torch and say what is wrong.
 
-``run_check("student.py:NeuralNetwork", CheckConfig(loss="mse"))`` loads the
-class (executing the file), drives it through an adapter (the classic lesson
-interface or this project's protocol), compares its forward pass, gradients
-and training steps with torch from the same initial weights, and diagnoses
-every mismatch from the arrays (see ``diagnoses``). ``render(report)`` prints the
-card, ``to_json(report)`` is its JSON. Importing this package imports torch (the
-CLI imports it only inside ``run``).
+``check(MyNet, loss="bce", output_activation="sigmoid")`` checks a class (or an object, or a file
+target such as ``"student.py:Net"``) from Python or a notebook (``compare.check.api``); the command
+line calls ``compare.check.checker.run_check``. The class is understood by discovery (in the
+process that runs the user's code: ``compare.sandbox``), compared with torch from the same initial
+weights, and every mismatch is diagnosed from the arrays (``diagnoses``). ``render(report)`` is the
+report card, ``to_json(report)`` its JSON.
+
+This package's top level imports neither torch nor the checks, so that a notebook importing it stays
+light; the checks run in the process that holds the torch reference.
 """
 
-from compare.check.checker import Check, CheckConfig, Report, run_check
-from compare.check.findings import Finding
+from compare.check.api import check
 from compare.check.report import render, to_json
+from compare.check.results import CheckConfig, Report
 
-__all__ = ["Check", "CheckConfig", "Finding", "Report", "render", "run_check", "to_json"]
+__all__ = ["CheckConfig", "Report", "check", "render", "to_json"]

@@ -23,33 +23,36 @@ differentiated      (finite differences of it along random directions)
 Every failure carries the diagnoses of :mod:`compare.check.diagnosis`. The checks live
 in :mod:`.gradient_checks` (forward, gradients, targets, stale cache) and
 :mod:`.training_checks` (one step, the run, the reported loss), over the shared state of
-:mod:`.session`; every call into the user's code is made by :mod:`.user_calls`, with the
-time limit ``CheckConfig.timeout`` per call: an exception, ``sys.exit()`` or a call that
-does not return in time is a finding on the check that made it, and the other checks run.
+:mod:`.session`. The user's code runs in a child process (:mod:`compare.sandbox`, driven
+through :mod:`.link` and :mod:`.subject`), with the time limit ``CheckConfig.timeout`` per
+call: an exception, ``sys.exit()``, a call that does not return in time or a child that dies
+is a finding on the check that made it, and the other checks run.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import inspect
 
-from compare.check.adapters import Network, make_adapter
+import numpy as np
+
 from compare.check.findings import Finding
 from compare.check.gradient_checks import ForwardAndGradientChecks
-from compare.check.loading import LoadedClass, load_target
+from compare.check.link import ChildLink
 from compare.check.results import Check, CheckConfig, Report, check_batches
+from compare.check.subject import Subject
 from compare.check.training_checks import TrainingAndLossChecks
-from compare.check.user_calls import UserCalls, UserCodeFailed
+from compare.sandbox.construct import Request
+from handmade.contract.errors import InvalidInput
 from handmade.losses import canonical_loss
 
-__all__ = ["Check", "CheckConfig", "Checker", "Report", "run_check"]
+__all__ = ["Check", "CheckConfig", "Checker", "Report", "check_with", "run_check"]
 
 
 class Checker(ForwardAndGradientChecks, TrainingAndLossChecks):
     """All checks of one class in one dtype, in report-card order."""
 
     def run(self) -> None:
-        built = self.adapter.build()
+        built = self.subject.build()
         if not built.ok:
             code = "timeout" if built.timed_out else "exception"
             self.add("construct", "construct", False, findings=[Finding(code, built.error)])
@@ -61,40 +64,64 @@ class Checker(ForwardAndGradientChecks, TrainingAndLossChecks):
         self.check_training()
 
 
-def run_check(target, config: CheckConfig) -> Report:
-    """Check ``target`` (``"file.py:Class"``, a ``LoadedClass`` or a class) in every dtype of ``config``."""
-    if isinstance(target, str):
-        try:
-            loaded = load_target(target, config.timeout)
-        except UserCodeFailed as exc:
-            report = Report(target, config.interface, "-", config, ())
-            report.checks.append(Check("load", "construct", "float64", False,
-                                       findings=[Finding("timeout" if exc.timed_out else "exception", str(exc))]))
-            return report
-    elif isinstance(target, type):
-        loaded = LoadedClass(cls=target, label=target.__name__, source=_source_of(target))
-    else:
-        loaded = target
-    batch = check_batches()
-    sizes = (int(batch["X"].shape[1]), config.hidden, int(batch["Y"].shape[1]))
-    loss = canonical_loss(config.loss)
-    config = dataclasses.replace(config, loss=loss)
-    report = None
-    calls = UserCalls(loaded.source, config.timeout)  # shared by the dtypes: a call that hung is not repeated
+def run_check(target: str, config: CheckConfig) -> Report:
+    """Check ``target`` (``"file.py:Class"``, ``"file.py"``, ``"notebook.ipynb:Class"``, ``"module:Class"``)
+    in every dtype of ``config``; the user's code runs in a child process (``compare.check.link``)."""
+    with ChildLink(config.timeout, config.memory) as link:
+        report = check_with(link, target, config)
+        report.restarts = link.restarts
+        return report
+
+
+def check_with(link, target: str, config: CheckConfig) -> Report:
+    """The whole check over ``link`` (a child process, or a caller serving its own class)."""
+    config = dataclasses.replace(config, loss=canonical_loss(config.loss))
+    report = Report(target, config)
+    loaded = link.request({"op": "load", "target": target, "class_name": config.class_name}, f"loading {target}",
+                          setup=True)
+    if loaded.usage:
+        raise InvalidInput(loaded.error)
+    if not loaded.ok:
+        report.checks.append(Check("load", "construct", "float64", False, findings=[Finding(
+            "timeout" if loaded.timed_out else "exception", loaded.error)]))
+        return report
+    report.target = loaded.value["label"]
+    report.notes += loaded.value["notes"]
+    plan = discover(link, config, report)
+    if plan is None:
+        return report
     for dtype in config.dtypes:
-        adapter = make_adapter(config.interface, loaded, Network(sizes, config.activation,
-                                                                 config.output_activation, loss, dtype), calls)
-        if report is None:
-            report = Report(loaded.label, adapter.interface, adapter.construction_text(), config, sizes)
-        checker = Checker(adapter, config, dtype)
+        checker = Checker(Subject(link, plan, dtype, config.loss), config, dtype)
         checker.run()
         report.checks += checker.checks
         report.overview[dtype] = checker.overview
     return report
 
 
-def _source_of(cls: type) -> str | None:
-    try:
-        return inspect.getsourcefile(cls)
-    except TypeError:
+def discover(link, config: CheckConfig, report: Report) -> dict | None:
+    """Ask how the class works; the plan, or None with the report saying why (not checked, or a finding)."""
+    batch = check_batches()
+    request = Request(n_in=batch["X"].shape[1], n_out=batch["Y"].shape[1], hidden=config.hidden,
+                      hidden_given=config.hidden_given, lr=config.lr, epochs=config.epochs, batch=len(batch["X"]),
+                      seed=config.seed, init_args=dict(config.init_args))
+    data = {"X": batch["X"], "Y": batch["Y"], "labels": np.argmax(batch["Y"], axis=1)}
+    found = link.request({"op": "discover", "request": dataclasses.asdict(request), "data": data,
+                          "loss": config.loss}, "understanding the class")
+    if not found.ok:
+        report.checks.append(Check("construct", "construct", "float64", False, findings=[Finding(
+            "timeout" if found.timed_out else "exception", found.error)]))
         return None
+    if "not_understood" in found.value:
+        report.not_checked = found.value["not_understood"]
+        return None
+    if "constructor_failed" in found.value:
+        failed = found.value["constructor_failed"]
+        report.checks.append(Check("construct", "construct", "float64", False, findings=[Finding(
+            "timeout" if failed["timed_out"] else "exception",
+            failed["error"] if failed["timed_out"] else f"{failed['construction']} raised {failed['error']}")]))
+        return None
+    plan = found.value["plan"]
+    link.request({"op": "adopt", "plan": plan}, "setting up", setup=True)
+    report.plan = plan
+    report.not_checked = plan.get("missing")  # no gradients to compare: the rest is checked, the verdict says so
+    return plan

@@ -15,3 +15,7 @@ class Finding:
 
     def to_dict(self) -> dict:
         return {"code": self.code, "message": self.message, "details": self.details}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Finding:
+        return cls(data["code"], data["message"], dict(data["details"]))

@@ -16,12 +16,13 @@ import math
 import numpy as np
 
 from compare.check import diagnoses as dx
-from compare.check.adapters import Instance, Outcome
 from compare.check.findings import Finding
 from compare.check.results import Check
 from compare.check.session import CheckSession, call_failed, complete
+from compare.check.subject import Instance
 from compare.measure.differences import rel_diff
 from compare.measure.records import compare_arrays
+from compare.sandbox.calls import Outcome
 from compare.step.parity import torch_step
 from handmade.activations import Activation
 from handmade.contract.keys import bias_key, weight_key
@@ -33,7 +34,7 @@ class ForwardAndGradientChecks(CheckSession):
 
     def check_forward(self) -> None:
         inst = self.fresh()
-        arr, problem = self.as_output(self.adapter.forward(inst, self.data["X"]))
+        arr, problem = self.as_output(self.subject.forward(inst, self.data["X"]))
         if problem:
             self.add("forward output", "forward", False, findings=[problem])
             return
@@ -46,16 +47,16 @@ class ForwardAndGradientChecks(CheckSession):
     def forward_findings(self, inst: Instance, arr: np.ndarray) -> list[Finding]:
         found = []
         rng = np.random.default_rng(1)
-        for key in self.adapter.keys:  # which parameters the forward ignores
+        for key in self.subject.keys:  # which parameters the forward ignores
             moved = {**self.P0, key: self.P0[key] + rng.uniform(0.5, 1.0, self.P0[key].shape).astype(self.dtype)}
-            self.adapter.set_params(inst, moved)
-            again, _ = self.as_output(self.adapter.forward(inst, self.data["X"]))
+            self.subject.set_params(inst, moved)
+            again, _ = self.as_output(self.subject.forward(inst, self.data["X"]))
             if again is not None and np.array_equal(again, arr):
-                name = self.adapter.name(key)
+                name = self.subject.name(key)
                 found.append(Finding("param_unused", f"the forward pass does not use {name} "
                                                      f"(changing {name} leaves the output unchanged)",
                                      {"param": name}))
-        self.adapter.set_params(inst, self.P0)
+        self.subject.set_params(inst, self.P0)
         for code, words, alt in dx.forward_alternatives(self.spec, self.P0, self.data["X"]):
             if dx.rel_error_l2(arr, alt) <= self.dtol:
                 found.append(Finding(code, f"the output matches torch's network in which {words}"))
@@ -70,56 +71,51 @@ class ForwardAndGradientChecks(CheckSession):
         return found
 
     def check_gradients(self) -> None:
+        if self.subject.plan["gradients"] is None:  # not checked (the report says why): no finding to make
+            return
         inst = self.fresh()
-        fwd = self.adapter.forward(inst, self.data["X"])
+        fwd = self.subject.forward(inst, self.data["X"])
         if not fwd.ok:
             self.add("backward", "gradient", False, findings=[call_failed(fwd, "forward")])
             return
-        out = self.adapter.backward(inst, self.data["X"], self.data["Y"], fwd.value)
+        out = self.subject.backward(inst, self.data["X"], self.data["Y"], fwd.value)
         for note in inst.notes:
             self.add("backward updates weights", "note", True, counted=False, findings=[Finding("note", note)])
         if not out.ok:
-            code = "timeout" if out.timed_out else \
-                "wrong_return" if out.error.startswith("backward returned") else "exception"
-            self.add("backward", "gradient", False, findings=[Finding(code, out.error)])
+            self.add("backward", "gradient", False, findings=[call_failed(out, "backward")])
             return
-        L = self.spec.n_layers
-        order = [key for l in range(L - 1, -1, -1) for key in (weight_key(l), bias_key(l))]
-        grads, checks, shapes = {}, {}, {}
+        self.flags, self.order = set(inst.flags), list(inst.order)
+        order = [key for l in range(self.spec.n_layers - 1, -1, -1) for key in self.subject.keys
+                 if key in (weight_key(l), bias_key(l))]
+        grads, checks = {}, {}
         for key in order:
-            checks[key], grads[key], shape = self.check_one_gradient(key, out.value.get(key))
-            if shape is not None:
-                shapes[key] = shape
-        self.note_wrong_order(shapes, checks)
+            checks[key], grads[key] = self.check_one_gradient(key, out.value.get(key))
         self.grads = grads
         if all(c.passed for c in checks.values()):
             return
         self.diagnose_gradients(grads, checks, order)
 
-    def check_one_gradient(self, key: str, raw) -> tuple[Check, np.ndarray | None, tuple | None]:
-        """The report-card line of one returned gradient: (check, the gradient in torch layout or None, its shape).
+    def check_one_gradient(self, key: str, raw) -> tuple[Check, np.ndarray | None]:
+        """The report-card line of one returned gradient: (check, the gradient in torch layout or None).
 
         A wrongly shaped gradient that is only transposed or not summed over the batch is put
         right (and still failed), so that its values can be diagnosed too.
         """
-        name = self.adapter.name(key)
+        name = self.subject.name(key)
         ref = self.ref[f"grad {key}"]
         label = f"gradient {name}"
-        try:
-            if raw is None:
-                raise TypeError
-            arr = np.asarray(raw, dtype=np.float64)
-        except (TypeError, ValueError):
-            return self.add(label, "gradient", False, param=name, findings=[Finding(
-                "wrong_return", f"d{name} is {type(raw).__name__}, not an array")]), None, None
-        status, problem = dx.shape_findings(f"d{name}", arr, self.adapter.user_shape(key), self.n)
+        arr, precision = dx.gradient_array(f"d{name}", raw)
+        if arr is None:
+            return self.add(label, "gradient", False, param=name, findings=[precision]), None
+        status, problem = dx.shape_findings(f"d{name}", arr, self.subject.user_shape(key), self.n)
         if status == "ok":
-            g = self.adapter.to_torch(key, arr)
+            g = self.subject.to_torch(key, arr)
             rec = compare_arrays(label, g, ref, self.tol.step)
             check = self.add(label, "gradient", rec.passed, param=name, rel=rec.max_rel_diff, tolerance=self.tol.step)
-            if not rec.passed:
-                check.findings += dx.value_findings(f"d{name}", g, ref, self.n, self.n_out, self.dtol)
-            return check, g, arr.shape
+            if not rec.passed:  # a half-precision gradient is explained by its precision, not by a formula
+                check.findings += [precision] if precision is not None else \
+                    dx.value_findings(f"d{name}", g, ref, self.n, self.n_out, self.dtol)
+            return check, (None if precision is not None and not rec.passed else g)
         candidate = self.torch_layout_gradient(key, arr, status)
         if candidate is not None:
             rel = rel_diff(candidate, ref)
@@ -129,19 +125,7 @@ class ForwardAndGradientChecks(CheckSession):
             problem.details["rel_after_fix"] = rel
         check = self.add(label, "gradient", False, param=name, rel=math.inf, tolerance=self.tol.step,
                          findings=[problem])
-        return check, candidate, arr.shape
-
-    def note_wrong_order(self, shapes: dict, checks: dict) -> None:
-        expected = {k: tuple(self.adapter.user_shape(k)) for k in self.adapter.keys}
-        if len(shapes) == len(expected) and any(shapes[k] != expected[k] for k in shapes) and \
-                sorted(shapes.values()) == sorted(expected.values()):
-            names = ", ".join(f"d{self.adapter.name(k)}" for k in self.adapter.keys)
-            got = ", ".join(str(shapes[k]) for k in self.adapter.keys)
-            finding = Finding("wrong_order", f"the gradients come back in another order: shapes {got}, "
-                                             f"expected the order {names}")
-            for key in self.adapter.keys:
-                if shapes[key] != expected[key]:
-                    checks[key].findings.append(finding)
+        return check, candidate
 
     def diagnose_gradients(self, grads: dict, checks: dict, order: list[str]) -> None:
         failing = [k for k in order if not checks[k].passed]
@@ -169,12 +153,12 @@ class ForwardAndGradientChecks(CheckSession):
                                        f"error s - y{scale}: the targets are ignored", {"factor": c0}))
         # The first wrong layer walking back from the output, and what its gradients match.
         layer = int(first.split(".")[1])
-        names = (self.adapter.name(f"layers.{layer}.weight"), self.adapter.name(f"layers.{layer}.bias"))
+        names = (self.subject.name(f"layers.{layer}.weight"), self.subject.name(f"layers.{layer}.bias"))
         later = "" if layer == L - 1 else " (the layers after it match torch)"
         self.overview.append(Finding("first_wrong_layer", f"walking back from the output, layer {layer + 1} "
                                      f"({names[0]}, {names[1]}) is the first with a wrong gradient{later}; "
                                      f"wrong gradients in earlier layers may follow from it",
-                                     {"layer": layer, "param": self.adapter.name(first)}))
+                                     {"layer": layer, "param": self.subject.name(first)}))
         gw, gb = grads[f"layers.{layer}.weight"], grads[f"layers.{layer}.bias"]
         if gw is not None and gb is not None and not any(f.code == "backprop_output" for f in checks[first].findings):
             a_prev = self.data["X"] if layer == 0 else self.ref[f"a[{layer - 1}]"]
@@ -196,7 +180,7 @@ class ForwardAndGradientChecks(CheckSession):
         grads64 = self.float64_gradients() or {}
         forward_ok = any(c.name == "forward output" and c.passed for c in self.checks)
         for key in failing:
-            g, name = grads64.get(key), self.adapter.name(key)
+            g, name = grads64.get(key), self.subject.name(key)
             usable = g is not None and np.all(np.isfinite(g))
             if not usable or rel_diff(grads[key], self.ref[f"grad {key}"]) <= self.tol.step:
                 continue  # unusable (missing, NaN), or only its shape is wrong: finite differences add nothing
@@ -225,7 +209,7 @@ class ForwardAndGradientChecks(CheckSession):
         """
         inst = self.fresh()
         for X in batches:
-            fwd = self.adapter.forward(inst, X)
+            fwd = self.subject.forward(inst, X)
             if not fwd.ok:
                 return None, None
         grads, _ = self.user_gradients(inst, batches[-1], Y, fwd.value)
@@ -251,7 +235,7 @@ class ForwardAndGradientChecks(CheckSession):
         grads, fwd = self.gradients_after([self.data["XB"], self.data["X"]], self.data["Y"])
         if grads is None:
             return
-        differ = [self.adapter.name(k) for k in self.grads if rel_diff(grads[k], self.grads[k]) > self.tol.step]
+        differ = [self.subject.name(k) for k in self.grads if rel_diff(grads[k], self.grads[k]) > self.tol.step]
         check = self.add("no stale cache", "cache", not differ)
         if differ:
             same_out = np.array_equal(np.asarray(fwd.value, dtype=np.float64), self.output) \

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import textwrap
 
-from compare.check.checker import Report
+from compare.check.results import Report
 from compare.measure.tolerance import tolerance_for
 from compare.present.numbers import fmt
+from compare.sandbox.plan import describe
 
 WIDTH = 100
 
@@ -22,36 +23,63 @@ def _wrap(text: str, indent: str) -> list[str]:
 
 
 def render(report: Report) -> str:
-    """The terminal report card."""
-    cfg = report.config
-    sizes = "-".join(map(str, report.sizes)) if report.sizes else "?"
-    lines = [f"mlp-parity check {report.target}",
-             f"  interface {report.interface}, built as {report.construction}",
-             f"  network {sizes} {cfg.activation} -> {cfg.output_activation}, loss {cfg.loss}; "
-             f"weights MLPSpec(seed={cfg.seed}).init_params()",
-             f"  batch: the 3 letters + 2 noisy copies (N = 5); SGD lr {cfg.lr:g}, {cfg.epochs} epochs"]
-    dtypes = list(dict.fromkeys(c.dtype for c in report.checks))
-    for dtype in dtypes:
-        checks = [c for c in report.checks if c.dtype == dtype]
-        lines += ["", f"{dtype} (tolerance {tolerance_for(dtype).step:g})"]
-        width = max(len(c.name) for c in checks)
-        lines.append(f"  {'check'.ljust(width)}  status  rel diff")
-        lines.append(f"  {'-' * width}  ------  --------")
-        for c in checks:
-            rel = "-" if c.rel is None else fmt(float(c.rel))
-            lines.append(f"  {c.name.ljust(width)}  {c.status.ljust(6)}  {rel}")
-            for finding in c.findings:
-                lines += _wrap(finding.message, "      - ")
-        overview = report.overview.get(dtype, [])
-        if overview:
-            lines.append("  overview:")
-            for finding in overview:
-                lines += _wrap(finding.message, "    * ")
+    """The terminal report card: what the class was understood as, one table per dtype, the verdict."""
+    lines = [f"mlp-parity check {report.target}"]
+    for note in report.notes:
+        lines += _wrap(note, "  ")
+    lines += _understood(report)
+    if report.not_checked is not None and not report.checks:
+        return "\n".join(lines + _not_checked(report))
+    for dtype in dict.fromkeys(c.dtype for c in report.checks):
+        lines += _table(report, dtype)
+    if report.not_checked is not None:
+        lines += _not_checked(report)
     s = report.summary()
-    verdict = "everything matches torch" if report.passed else "differences from torch found"
+    verdict = {"passed": "everything matches torch", "failed": "differences from torch found",
+               "not checked": "what ran matches torch, but the class was not checked in full"}[report.status]
     worst = fmt(float(s["worst_rel_diff"]))
     lines += ["", f"{s['checks']} checks, {s['failed']} failed; worst relative difference {worst}: {verdict}"]
     return "\n".join(lines)
+
+
+def _understood(report: Report) -> list[str]:
+    """How the class was driven (the discovered plan) and what it was checked on."""
+    if report.plan is None:
+        return []
+    cfg = report.config
+    sizes = "-".join(map(str, report.sizes)) if report.sizes else "?"
+    lines = ["  understood as:"]
+    for line in describe(report.plan):
+        lines += _wrap(line, "    ")
+    return lines + [f"  network {sizes} {cfg.activation} -> {cfg.output_activation}, loss {cfg.loss}"
+                    f"{'' if report.plan['bias'] else ', no biases'}; weights MLPSpec(seed={cfg.seed}).init_params()",
+                    f"  batch: the 3 letters + 2 noisy copies (N = 5); SGD lr {cfg.lr:g}, {cfg.epochs} epochs"]
+
+
+def _table(report: Report, dtype: str) -> list[str]:
+    """The checks of one dtype: name, status, relative difference, and the findings under each."""
+    checks = [c for c in report.checks if c.dtype == dtype]
+    width = max(len(c.name) for c in checks)
+    lines = ["", f"{dtype} (tolerance {tolerance_for(dtype).step:g})",
+             f"  {'check'.ljust(width)}  status  rel diff", f"  {'-' * width}  ------  --------"]
+    for c in checks:
+        rel = "-" if c.rel is None else fmt(float(c.rel))
+        lines.append(f"  {c.name.ljust(width)}  {c.status.ljust(6)}  {rel}")
+        for finding in c.findings:
+            lines += _wrap(finding.message, "      - ")
+    overview = report.overview.get(dtype, [])
+    if overview:
+        lines.append("  overview:")
+        for finding in overview:
+            lines += _wrap(finding.message, "    * ")
+    return lines
+
+
+def _not_checked(report: Report) -> list[str]:
+    lines = ["", "NOT CHECKED: the tool could not drive this class" + (" in full." if report.checks else ".")]
+    lines += _wrap(f"what it could not understand: {report.not_checked['reason']}", "  ")
+    lines += _wrap(f"what would help: {report.not_checked['fix']}", "  ")
+    return lines
 
 
 def to_json(report: Report) -> dict:

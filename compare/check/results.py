@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from compare.check.findings import Finding
-from compare.check.user_calls import Outcome
 from compare.measure.records import summarize
+from compare.sandbox.calls import Outcome
 from handmade.data import letters, noisy_letters
 
 # Seconds one call into the user's code may take (forward, backward, one train call) before
@@ -22,12 +22,21 @@ from handmade.data import letters, noisy_letters
 DEFAULT_TIMEOUT = 20.0
 
 
+DEFAULT_MEMORY = 2 * 2**30  # bytes of address space for the process that runs the user's code
+
+
 @dataclass(frozen=True)
 class CheckConfig:
-    """The settings of one check. ``timeout``: seconds per call into user code (None or 0: no limit)."""
+    """The settings of one check.
 
-    interface: str = "auto"
-    hidden: int = 16
+    ``timeout``: seconds per call into user code (None or 0: no limit); ``memory``: bytes the process
+    running it may take (None: no limit); ``hidden``: hidden widths the class is built with
+    (``hidden_given``: the user chose them, so a deeper constructor does not get its own);
+    ``class_name``: which class of the file; ``init_args``: constructor values the user fixes.
+    """
+
+    hidden: tuple[int, ...] = (16,)
+    hidden_given: bool = False
     activation: str = "relu"
     output_activation: str = "identity"
     loss: str = "mse"
@@ -36,9 +45,17 @@ class CheckConfig:
     lr: float = 0.1
     epochs: int = 10
     timeout: float | None = DEFAULT_TIMEOUT
+    memory: int | None = DEFAULT_MEMORY
+    class_name: str | None = None
+    init_args: tuple = ()   # (name, value) pairs
 
     def to_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> CheckConfig:
+        return cls(**{k: (tuple(tuple(p) if isinstance(p, list) else p for p in v) if isinstance(v, list) else v)
+                      for k, v in data.items()})
 
 
 @dataclass
@@ -72,25 +89,51 @@ class Check:
     def to_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "dtype": self.dtype, "status": self.status,
                 "passed": self.passed, "counted": self.counted, "param": self.param, "rel_diff": self.rel,
-                "tolerance": self.tolerance, "findings": [f.to_dict() for f in self.findings]}
+                "tolerance": self.tolerance, "in_worst": self.in_worst,
+                "findings": [f.to_dict() for f in self.findings]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Check:
+        return cls(data["name"], data["kind"], data["dtype"], data["passed"], data["param"], data["rel_diff"],
+                   data["tolerance"], [Finding.from_dict(f) for f in data["findings"]], data["counted"],
+                   data["in_worst"])
+
+
+NOT_CHECKED = "not checked"
 
 
 @dataclass
 class Report:
+    """A check's result. ``plan``: how the class was understood (``compare.sandbox.plan``); ``not_checked``:
+    ``{"reason", "fix"}`` when the tool could not drive the class at all (not the same as wrong)."""
+
     target: str
-    interface: str
-    construction: str
     config: CheckConfig
-    sizes: tuple[int, ...]
+    plan: dict | None = None
+    not_checked: dict | None = None
     checks: list[Check] = field(default_factory=list)
     overview: dict[str, list[Finding]] = field(default_factory=dict)  # per dtype: first wrong layer ...
+    notes: list[str] = field(default_factory=list)
+    restarts: int = 0
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(self.plan["sizes"]) if self.plan else ()
 
     @property
     def passed(self) -> bool:
-        return all(c.passed for c in self.checks if c.counted)
+        return self.status == "passed"
+
+    @property
+    def status(self) -> str:
+        """"failed" when a check found something, else "not checked" if part of the class could not be
+        driven, else "passed". A finding is a finding even where other parts could not be checked."""
+        if any(not c.passed for c in self.checks if c.counted):
+            return "failed"
+        return NOT_CHECKED if self.not_checked is not None else "passed"
 
     def summary(self) -> dict:
-        return summarize(self.checks)
+        return {**summarize(self.checks), "not_checked": int(self.not_checked is not None), "status": self.status}
 
     def failing(self, dtype: str | None = None) -> list[Check]:
         return [c for c in self.checks if c.counted and not c.passed and (dtype is None or c.dtype == dtype)]
@@ -102,10 +145,18 @@ class Report:
         return next((c for c in self.failing(dtype) if c.kind == "gradient"), None)
 
     def to_dict(self) -> dict:
-        return {"summary": self.summary(), "target": self.target, "interface": self.interface,
-                "construction": self.construction, "sizes": list(self.sizes), "config": self.config.to_dict(),
-                "passed": self.passed, "checks": [c.to_dict() for c in self.checks],
+        return {"summary": self.summary(), "target": self.target, "status": self.status,
+                "not_checked": self.not_checked, "understood": self.plan, "notes": self.notes,
+                "sizes": list(self.sizes), "config": self.config.to_dict(), "passed": self.passed,
+                "checks": [c.to_dict() for c in self.checks], "restarts": self.restarts,
                 "overview": {k: [f.to_dict() for f in v] for k, v in self.overview.items()}}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Report:
+        return cls(data["target"], CheckConfig.from_dict(data["config"]), data["understood"], data["not_checked"],
+                   [Check.from_dict(c) for c in data["checks"]],
+                   {k: [Finding.from_dict(f) for f in v] for k, v in data["overview"].items()}, list(data["notes"]),
+                   data["restarts"])
 
 
 def check_batches() -> dict[str, np.ndarray]:

@@ -15,19 +15,25 @@ import math
 import numpy as np
 
 from compare.check import diagnoses as dx
-from compare.check.adapters import Adapter, Instance, Outcome
 from compare.check.findings import Finding
 from compare.check.results import Check, CheckConfig, check_batches
+from compare.check.subject import Instance, Subject
 from compare.measure.differences import rel_diff
 from compare.measure.tolerance import tolerance_for
+from compare.sandbox.calls import Outcome
 from compare.step.parity import torch_step
 from handmade.contract.spec import MLPSpec
 
 
 def call_failed(outcome: Outcome, what: str) -> Finding:
-    """The finding for a call into user code that failed: ``timeout`` or ``<what> raised <error>``."""
+    """The finding for a call into user code that failed: it timed out, its process died, it returned
+    something that is not what was asked for, or ``<what> raised <error>``."""
     if outcome.timed_out:
         return Finding("timeout", outcome.error)
+    if outcome.died:
+        return Finding("process_died", outcome.error)
+    if isinstance(outcome.value, dict) and outcome.value.get("wrong_return"):
+        return Finding("wrong_return", outcome.error)
     return Finding("exception", f"{what} raised {outcome.error}")
 
 
@@ -43,11 +49,11 @@ def complete(grads: dict | None) -> bool:
 class CheckSession:
     """The state of the checks of one class in one dtype (see the module docstring)."""
 
-    def __init__(self, adapter: Adapter, config: CheckConfig, dtype: str):
-        self.adapter, self.config, self.dtype = adapter, config, dtype
-        self.spec = MLPSpec(sizes=adapter.net.sizes, activation=config.activation,
+    def __init__(self, subject: Subject, config: CheckConfig, dtype: str):
+        self.subject, self.config, self.dtype = subject, config, dtype
+        self.spec = MLPSpec(sizes=subject.sizes, activation=config.activation,
                             output_activation=config.output_activation, loss=config.loss, seed=config.seed,
-                            dtype=dtype)
+                            dtype=dtype, bias=subject.bias)
         self.tol = tolerance_for(dtype)
         self.dtol = self.tol.diagnosis  # how well a hypothesis must fit to be named
         self.P0 = self.spec.init_params()
@@ -66,14 +72,14 @@ class CheckSession:
 
     def fresh(self) -> Instance | None:
         """A newly built object holding the shared initial weights, or None if it cannot be built."""
-        inst = self.adapter.build().value
-        if inst is not None:
-            self.adapter.set_params(inst, self.P0)
+        inst = self.subject.build().value
+        if inst is not None and not self.subject.set_params(inst, self.P0).ok:
+            return None
         return inst
 
     def joint_rel_diff(self, a: dict, b: dict) -> float:
         """rel_diff of all parameters (or gradients) at once; inf when either holds a NaN or inf."""
-        a, b = (dx.joint([d[k] for k in self.adapter.keys]) for d in (a, b))
+        a, b = (dx.joint([d[k] for k in self.subject.keys]) for d in (a, b))
         if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
             return math.inf
         return rel_diff(a, b)
@@ -100,17 +106,16 @@ class CheckSession:
 
     def user_gradients(self, inst: Instance, X, Y, output) -> tuple[dict | None, str | None]:
         """backward's gradients converted to torch layout, or None with the reason."""
-        out = self.adapter.backward(inst, X, Y, output)
+        out = self.subject.backward(inst, X, Y, output)
         if not out.ok:
             return None, out.error
         grads = {}
-        for key in self.adapter.keys:
-            try:
-                arr = np.asarray(out.value[key], dtype=np.float64)
-            except (TypeError, ValueError, KeyError):
+        for key in self.subject.keys:
+            arr, problem = dx.gradient_array(key, out.value.get(key))
+            if arr is None or problem is not None:
                 grads[key] = None
                 continue
-            status, _ = dx.shape_findings(key, arr, self.adapter.user_shape(key), self.n)
+            status, _ = dx.shape_findings(key, arr, self.subject.user_shape(key), self.n)
             grads[key] = self.torch_layout_gradient(key, arr, status)
         return grads, None
 
@@ -122,9 +127,9 @@ class CheckSession:
         their check fails anyway; any other shape: None.
         """
         if status == "ok":
-            return self.adapter.to_torch(key, arr)
+            return self.subject.to_torch(key, arr)
         if status == "transposed":
-            return self.adapter.to_torch(key, arr.T)
+            return self.subject.to_torch(key, arr.T)
         if status == "per_sample":
             return arr.sum(axis=0).reshape(self.P0[key].shape)
         return None
@@ -144,8 +149,8 @@ class CheckSession:
         if fresh is None:
             return None
         inst, X, Y, P64 = fresh
-        self.adapter.set_params(inst, P64)
-        fwd = self.adapter.forward(inst, X)
+        self.subject.set_params(inst, P64, "float64")
+        fwd = self.subject.forward(inst, X)
         grads, _ = self.user_gradients(inst, X, Y, fwd.value) if fwd.ok else (None, None)
         return grads
 
@@ -159,8 +164,8 @@ class CheckSession:
         failed = []
 
         def loss_of(params):
-            self.adapter.set_params(inst, params)
-            out = self.adapter.forward(inst, X)
+            self.subject.set_params(inst, params, "float64")
+            out = self.subject.forward(inst, X)
             if not out.ok:
                 failed.append(out.error)
                 return float("nan")

@@ -12,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from compare.check import diagnoses as dx
-from compare.check.adapters import Instance, Outcome
 from compare.check.findings import Finding
 from compare.check.results import reported_loss
 from compare.check.session import CheckSession, call_failed, complete
+from compare.check.subject import Instance
+from compare.sandbox.calls import Outcome
 from handmade.contract.plan import TrainPlan
 from handmade.losses import LOSSES
 from torch_ref.model import TorchMLP
@@ -34,8 +35,8 @@ class TrainingAndLossChecks(CheckSession):
         X, Y, lr = self.data["X"], self.data["Y"], self.config.lr
         torch_after = train_torch(TorchMLP(self.spec, self.P0), X, Y, TrainPlan(lr=lr, epochs=epochs)).final_params
         inst = self.fresh()
-        outcome = self.adapter.train(inst, X, Y, epochs, lr)
-        after = self.adapter.get_params(inst) if outcome.ok else None
+        outcome = self.subject.train(inst, X, Y, epochs, lr)
+        after = self.subject.get_params(inst) if outcome.ok else None
         return outcome, inst, after, torch_after
 
     @staticmethod
@@ -50,19 +51,31 @@ class TrainingAndLossChecks(CheckSession):
         one, inst, after, torch_one = self.train_both(1)
         step_ok = False
         if after is None:
-            self.add("one training step", "update", False, findings=[self.training_failure(one)])
+            check = self.add("one training step", "update", False, findings=[self.training_failure(one)])
+            check.findings += self.order_findings()
         else:
-            keys = self.adapter.keys
+            keys = self.subject.keys
             rel = self.joint_rel_diff(after, torch_one)
             step_ok = rel <= self.tol.step
             check = self.add("one training step", "update", step_ok, rel=rel, tolerance=self.tol.step)
             if not step_ok:
                 ref_grads = {k: self.ref[f"grad {k}"].astype(np.float64) for k in keys}
                 before = {k: v.astype(np.float64) for k, v in self.P0.items()}
-                names = {k: self.adapter.name(k) for k in keys}
-                check.findings += dx.update_findings(before, after, ref_grads, self.grads, lr, names, self.dtol)
+                names = {k: self.subject.name(k) for k in keys}
+                check.findings += self.order_findings() or \
+                    dx.update_findings(before, after, ref_grads, self.grads, lr, names, self.dtol)
         self.check_reported_loss(one, inst if one.ok else None)
         self.check_run(step_ok)
+
+    def order_findings(self) -> list[Finding]:
+        """Why a step may pair weights with the wrong gradients: backward returned them in an unusual order."""
+        if "out_of_order" not in getattr(self, "flags", set()):
+            return []
+        got = ", ".join(f"d{self.subject.name(k)}" for k in self.order)
+        expected = ", ".join(f"d{self.subject.name(k)}" for k in self.subject.keys)
+        return [Finding("wrong_order", f"backward returns the gradients in the order {got} (the checker recognised "
+                                       f"each by its shape), not {expected}: an update that unpacks them in its own "
+                                       "order pairs a weight with another one's gradient")]
 
     def check_run(self, step_ok: bool) -> None:
         epochs = self.config.epochs
@@ -99,7 +112,7 @@ class TrainingAndLossChecks(CheckSession):
         passed = self.spec.loss in matches
         after_update = False
         if not passed:  # some classes report the loss after the update: accept that, say so
-            later, _ = self.as_output(self.adapter.forward(inst, self.data["X"]))
+            later, _ = self.as_output(self.subject.forward(inst, self.data["X"]))
             if later is not None and self.spec.loss in dx.identify_loss(value, later, Y, tol):
                 passed, after_update, matches = True, True, [self.spec.loss]
         check = self.add("reported loss", "loss_report", passed, rel=None if after_update else rel, tolerance=tol,

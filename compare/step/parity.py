@@ -79,17 +79,17 @@ def handmade_step(spec: MLPSpec, params: dict, X: np.ndarray, Y: np.ndarray) -> 
     return got
 
 
-def record_order(n_layers: int) -> list[tuple[str, str, int | None]]:
-    """(name, kind, layer) in data-flow order; see the module docstring."""
+def record_order(n_layers: int, bias: bool = True) -> list[tuple[str, str, int | None]]:
+    """(name, kind, layer) in data-flow order; see the module docstring (no bias records without biases)."""
     order = []
     for l in range(n_layers - 1):
         order += [(f"z[{l}]", "forward", l), (f"a[{l}]", "forward", l)]
     order += [(f"z[{n_layers - 1}]", "forward", n_layers - 1), ("output", "forward", n_layers - 1),
               ("loss", "loss", None), (f"grad a[{n_layers - 1}]", "intermediate", n_layers - 1)]
     for l in range(n_layers - 1, -1, -1):
-        order += [(f"grad z[{l}]", "intermediate", l),
-                  (f"grad layers.{l}.weight", "param_grad", l),
-                  (f"grad layers.{l}.bias", "param_grad", l)]
+        order += [(f"grad z[{l}]", "intermediate", l), (f"grad layers.{l}.weight", "param_grad", l)]
+        if bias:
+            order.append((f"grad layers.{l}.bias", "param_grad", l))
         if l > 0:
             order.append((f"grad a[{l - 1}]", "intermediate", l - 1))
     order.append(("grad input", "input_grad", None))
@@ -109,7 +109,7 @@ def compare_step(spec: MLPSpec, X, Y, params: dict | None = None) -> StepCompari
     ref = torch_step(spec, params, X, Y)
     tol = tolerance_for(spec.dtype).step
     records = []
-    for name, kind, layer in record_order(spec.n_layers):
+    for name, kind, layer in record_order(spec.n_layers, spec.bias):
         label = "grad output (dL/ds)" if name == f"grad a[{spec.n_layers - 1}]" else name
         records.append(compare_arrays(label, mine[name], ref[name], tol, kind=kind, layer=layer))
     return StepComparison(spec=spec, records=records, loss=float(mine["loss"]))

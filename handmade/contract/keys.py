@@ -24,12 +24,14 @@ def layer_keys(n_layers: int) -> list[tuple[str, str]]:
     return [(weight_key(l), bias_key(l)) for l in range(n_layers)]
 
 
-def param_shapes(sizes) -> dict[str, tuple[int, ...]]:
-    """Expected ``state_dict`` shapes for layer sizes ``sizes``, in layer order, weight before bias."""
+def param_shapes(sizes, bias: bool = True) -> dict[str, tuple[int, ...]]:
+    """Expected ``state_dict`` shapes for layer sizes ``sizes``, in layer order, weight before bias
+    (``bias=False``: a network without biases, weights only)."""
     shapes = {}
     for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         shapes[weight_key(l)] = (n_out, n_in)
-        shapes[bias_key(l)] = (n_out,)
+        if bias:
+            shapes[bias_key(l)] = (n_out,)
     return shapes
 
 
@@ -41,6 +43,9 @@ def layer_grad_norms(grads: dict, n_layers: int) -> np.ndarray:
     columns = []
     for w_key, b_key in layer_keys(n_layers):
         w = np.asarray(grads[w_key], dtype=np.float64)
-        b = np.asarray(grads[b_key], dtype=np.float64)
-        columns.append(np.sqrt(np.einsum("...oi,...oi->...", w, w) + np.einsum("...o,...o->...", b, b)))
+        squares = np.einsum("...oi,...oi->...", w, w)
+        if b_key in grads:  # a network without biases has none
+            b = np.asarray(grads[b_key], dtype=np.float64)
+            squares = squares + np.einsum("...o,...o->...", b, b)
+        columns.append(np.sqrt(squares))
     return np.stack(columns, axis=-1)

@@ -28,8 +28,10 @@ class TrainPlan:
     """How to train: ``TrainPlan(optimizer="adam", lr=1e-2, epochs=500, batch_size=8)``.
 
     ``batch_size=None`` is full batch (rows in their given order every epoch);
-    otherwise each epoch is a fresh permutation from ``default_rng(seed)``,
-    cut into batches of ``batch_size`` (the last one may be smaller).
+    otherwise each epoch is a fresh permutation from ``default_rng(seed)``
+    (``shuffle=False``: the rows in their given order, as code that trains one
+    sample at a time does), cut into batches of ``batch_size`` (the last one
+    may be smaller).
     Stopping: at ``epochs``, or once the epoch loss <= ``stop_loss``, or after
     ``patience`` epochs without the loss improving by more than ``min_delta``.
     ``snapshot_epochs``: epochs at whose start the parameters and optimizer
@@ -40,6 +42,7 @@ class TrainPlan:
     lr: float = 0.1
     epochs: int = 1000
     batch_size: int | None = None
+    shuffle: bool = True
     seed: int = 0
     stop_loss: float | None = None
     patience: int | None = None
@@ -80,7 +83,7 @@ class TrainPlan:
             return
         rng = np.random.default_rng(self.seed)
         for _ in range(self.epochs):
-            perm = rng.permutation(n_rows)
+            perm = rng.permutation(n_rows) if self.shuffle else np.arange(n_rows)
             yield [perm[i:i + self.batch_size] for i in range(0, n_rows, self.batch_size)]
 
     def replace(self, **changes) -> TrainPlan:

@@ -39,6 +39,7 @@ class MLPSpec:
     init: str = "torch_default"
     seed: int = 0
     dtype: str = "float64"
+    bias: bool = True  # False: a network without biases (z = a W^T)
 
     def __post_init__(self):
         sizes = tuple(self.sizes)
@@ -47,6 +48,8 @@ class MLPSpec:
         for n in sizes:
             if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
                 raise InvalidInput(f"layer sizes must be positive integers, got {list(sizes)}")
+        if not isinstance(self.bias, (bool, np.bool_)):
+            raise InvalidInput(f"bias must be True or False, got {self.bias!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
             raise InvalidInput(f"seed must be a non-negative integer, got {self.seed!r}")
         object.__setattr__(self, "sizes", tuple(int(n) for n in sizes))
@@ -63,7 +66,7 @@ class MLPSpec:
 
     def init_params(self) -> dict[str, np.ndarray]:
         """The shared initial parameters (torch ``state_dict`` keys and shapes)."""
-        return init_params(self.sizes, self.init, self.seed, self.dtype)
+        return init_params(self.sizes, self.init, self.seed, self.dtype, self.bias)
 
     def replace(self, **changes) -> MLPSpec:
         return MLPSpec(**{**asdict(self), **changes})
@@ -73,14 +76,14 @@ class MLPSpec:
 
     def label(self) -> str:
         return (f"{'-'.join(map(str, self.sizes))} {self.activation}/{self.output_activation} "
-                f"{self.loss} init={self.init} seed={self.seed} {self.dtype}")
+                f"{self.loss} init={self.init} seed={self.seed} {self.dtype}{'' if self.bias else ' no bias'}")
 
 
-def check_params(params, sizes, dtype=None) -> dict[str, np.ndarray]:
-    """Validate a parameter dict against layer sizes; return float arrays of ``dtype``."""
+def check_params(params, sizes, dtype=None, bias: bool = True) -> dict[str, np.ndarray]:
+    """Validate a parameter dict against layer sizes (and biases or none); return float arrays of ``dtype``."""
     if not isinstance(params, dict):
         raise TypeError(f"parameters must be a dict of arrays, got {type(params).__name__}")
-    expected = param_shapes(sizes)
+    expected = param_shapes(sizes, bias)
     missing = sorted(set(expected) - set(params))
     extra = sorted(set(params) - set(expected))
     if missing or extra:
@@ -115,6 +118,8 @@ def members(specs, params_list=None) -> tuple[MLPSpec, list[dict[str, np.ndarray
     if not specs:
         raise InvalidInput("batched training needs at least one network spec")
     first = specs[0]
+    if not all(spec.bias for spec in specs):
+        raise InvalidInput("batched training keeps each layer's bias beside its weights: every network needs biases")
     for spec in specs[1:]:
         for name in SHARED_FIELDS:
             if getattr(spec, name) != getattr(first, name):

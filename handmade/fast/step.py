@@ -99,7 +99,8 @@ class FusedStep:
         a = X
         for l, ((w_key, b_key), act) in enumerate(zip(self.model.keys, self.model.activations)):
             z = np.matmul(a, params[w_key].T, out=buffer("z", l))  # one BLAS call; .T is a view, no copy
-            z += params[b_key]
+            if b_key in params:
+                z += params[b_key]
             a = activate(act, z, out=buffer("a", l))
             zs.append(z)
             acts.append(a)
@@ -118,7 +119,8 @@ class FusedStep:
             dz = chain(self.model.activations[l], da, zs[l], acts[l], out=da)
             a_prev = acts[l - 1] if l > 0 else X
             grads[w_key] = np.matmul(dz.T, a_prev, out=buffer("grads", w_key))
-            grads[b_key] = dz.sum(axis=0, out=buffer("grads", b_key))
+            if b_key in params:
+                grads[b_key] = dz.sum(axis=0, out=buffer("grads", b_key))
             if l > 0:
                 da = np.matmul(dz, params[w_key], out=buffer("da", l - 1))
         return grads

@@ -24,3 +24,27 @@ def shape_findings(name: str, arr, expected: tuple, n_rows: int) -> tuple[str, F
                                      f"{name} has shape {shape}: one row per sample (N = {n_rows}); "
                                      f"a bias gradient is summed over the batch (axis 0) to shape {tuple(expected)}")
     return "wrong", Finding("wrong_shape", f"{name} has shape {shape}, expected {tuple(expected)}")
+
+
+def gradient_array(name: str, value) -> tuple[np.ndarray | None, Finding | None]:
+    """A returned gradient as a float64 array, or why it cannot be compared: not an array, complex, half precision.
+
+    A complex array whose imaginary part is all zero is taken by its real part (nothing is lost).
+    """
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "biufc":
+        kind = "nothing (None)" if value is None else getattr(value, "type_name", type(value).__name__)
+        return None, Finding("wrong_return", f"{name} is {kind}, not an array of numbers")
+    if value.dtype.kind == "c":
+        imaginary = float(np.max(np.abs(value.imag), initial=0.0))
+        if imaginary > 0:
+            return None, Finding("complex", f"{name} is complex (imaginary parts up to {imaginary:.3g}): the "
+                                            "gradient of a real loss is real; a complex number entered the "
+                                            "computation (a complex dtype, or a square root of a negative number)",
+                                 {"imaginary": imaginary})
+        value = value.real
+    if value.dtype == np.float16:
+        return value.astype(np.float64), Finding(
+            "half_precision", f"{name} is float16: it keeps about 3 significant digits (relative error ~1e-3), "
+                              "far coarser than the tolerance; compute it in float32 or float64 - a precision "
+                              "problem, not (necessarily) a wrong backward")
+    return value.astype(np.float64), None

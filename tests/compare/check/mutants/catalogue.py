@@ -69,8 +69,10 @@ MUTANTS = [
            "no stale cache", "stale_cache"),
     Mutant("transposed_weight_in_backward", (("d_hidden = d_output @ self.W2.T", "d_hidden = d_output @ self.W2"),),
            "backward", "exception"),
+    # The gradients themselves are right (each is recognised by its shape); the bug shows where the class
+    # uses them: its own update pairs W1 with dW2.
     Mutant("gradients_in_wrong_order", (("return dW1, db1, dW2, db2", "return dW2, db2, dW1, db1"),),
-           "gradient W2", "wrong_order"),
+           "one training step", "wrong_order"),
     Mutant("printed_loss_is_sum", (("loss = np.mean((output - Y) ** 2)", "loss = np.sum((output - Y) ** 2)"),),
            "reported loss", "reported_loss"),
     Mutant("forward_wrong_leaky_slope", (LEAKY, ("def leaky_relu(z, slope=0.01)", "def leaky_relu(z, slope=0.2)")),

@@ -1,7 +1,7 @@
-"""Calling someone else's code: every call into the class under test goes through :class:`UserCalls`.
+"""Calling someone else's code, inside the process that runs it: every call goes through :class:`UserCalls`.
 
-What the user's code does never crashes or hangs the checker; it becomes an
-:class:`Outcome` that the checks turn into findings:
+What the user's code does never crashes the caller; it becomes an :class:`Outcome`
+that the checks turn into findings:
 
 * an exception (including ``SystemExit`` from ``sys.exit()``) -> ``Outcome.error``, one line
   naming the last line of the user's file that was running;
@@ -11,24 +11,30 @@ What the user's code does never crashes or hangs the checker; it becomes an
   ``train`` for 1 epoch timed out): each fails at once, so a hanging method costs the limit
   about once per run, not once per check;
 * printed output is captured (the first :data:`KEPT_OUTPUT` characters are kept: the reported
-  loss is read from them) and numpy/Python warnings are silenced.
+  loss is read from them) and numpy/Python warnings are silenced. In the checker's child
+  process (``compare.sandbox.child``) the capture is at the file-descriptor level
+  (:class:`FdCapture`: C code and ``os.write`` too); in a caller's own process (a class
+  checked from a notebook) it is ``sys.stdout``/``sys.stderr`` (:class:`StreamCapture`).
 
-``KeyboardInterrupt`` is never caught: Ctrl-C still stops the tool (exit code 130).
+In the caller's own process ``KeyboardInterrupt`` is never caught: Ctrl-C (a notebook's stop button)
+still stops the check. In the child process it is the user's code that raised it (Ctrl-C reaches the
+checker, not the child, which runs in a session of its own): a finding like any other exception.
 
-The time limit is ``signal.setitimer(ITIMER_REAL)`` + ``SIGALRM``: the handler raises
-:class:`CallTimedOut` in the main thread, wherever the user's Python code is. It is only
-possible in the main thread and where ``setitimer`` exists (not on Windows); elsewhere calls
-run without a limit. Limits of the mechanism: a single long C call (one huge matmul) is
-interrupted only when it returns, and user code that catches every exception (a bare
-``except:`` inside its loop) swallows the interruption - only a separate process could stop
-that.
+The time limit here is ``signal.setitimer(ITIMER_REAL)`` + ``SIGALRM``: the handler raises
+:class:`CallTimedOut` in the main thread, wherever the user's Python code is, so the report
+can name the line that was running. It is only possible in the main thread and where
+``setitimer`` exists (not on Windows). Code that ignores the signal, catches every exception
+or sits in one long C call is stopped by the checker itself, which kills the child process
+(``compare.check.link``): the limit holds whatever the code does.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -48,17 +54,30 @@ class Outcome:
     """What one call into user code gave: ``value``, or ``error`` (one line), and what it printed.
 
     For a call that ran out of time ``timed_out`` is True and ``error`` is a whole sentence
-    ("forward did not return within 20 s ..."); otherwise ``error`` describes the exception.
+    ("forward did not return within 20 s ..."); otherwise ``error`` describes the exception
+    (or, ``died``, how the process that ran it ended).
     """
 
     value: object = None
     error: str | None = None
     stdout: str = ""
     timed_out: bool = False
+    died: bool = False
+    usage: bool = False  # the error is the user's usage mistake (no such file, no such class), not a finding
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def to_message(self) -> dict:
+        return {"value": self.value, "error": self.error, "stdout": self.stdout, "timed_out": self.timed_out,
+                "died": self.died, "usage": self.usage}
+
+    @classmethod
+    def from_message(cls, message: dict) -> Outcome:
+        return cls(**{k: message.get(k, default) for k, default in
+                      (("value", None), ("error", None), ("stdout", ""), ("timed_out", False), ("died", False),
+                       ("usage", False))})
 
 
 class UserCodeFailed(Exception):
@@ -87,12 +106,22 @@ def _user_frame(exc: BaseException, source: str | None) -> str:
     return f" at {Path(frame.filename).name} line {frame.lineno}: `{(frame.line or '').strip()}`"
 
 
+def _message(exc: BaseException) -> str:
+    """``str(exc)`` - user code too (an exception class may define ``__str__``): bounded in time and length."""
+    try:
+        with time_limit(1.0):
+            text = str(exc)
+    except BaseException:  # noqa: BLE001 - a __str__ that raises or loops: say so instead
+        return "(its message could not be read)"
+    return text if len(text) <= 500 else text[:500] + "..."
+
+
 def describe_exception(exc: BaseException, source: str | None) -> str:
     """``ValueError: ... (at student.py line 42: `d_hidden = d_output @ self.W2`)``; ``SystemExit(3)`` for sys.exit."""
     if isinstance(exc, SystemExit):
         text = "SystemExit()" if exc.code is None else f"SystemExit({exc.code!r})"
     else:
-        text = f"{type(exc).__name__}: {exc}".strip()
+        text = f"{type(exc).__name__}: {_message(exc)}".strip()
     where = _user_frame(exc, source)
     return f"{text} ({where.strip()})" if where else text
 
@@ -157,18 +186,69 @@ class KeptOutput(io.TextIOBase):
         return "".join(self.parts)
 
 
+class StreamCapture:
+    """Capture ``sys.stdout``/``sys.stderr`` (Python-level prints) of one call: the caller's own process."""
+
+    def __init__(self):
+        self.buffer = KeptOutput()
+
+    @contextlib.contextmanager
+    def __call__(self):
+        self.buffer = KeptOutput()
+        with contextlib.redirect_stdout(self.buffer), contextlib.redirect_stderr(self.buffer):
+            yield
+
+    def text(self) -> str:
+        return self.buffer.getvalue()
+
+
+class FdCapture:
+    """Capture file descriptors 1 and 2 of one call (Python, C code and ``os.write`` alike).
+
+    The child process points both at one scratch file for its whole life
+    (``compare.sandbox.child``); a call empties it first and reads back the first
+    :data:`KEPT_OUTPUT` bytes after. How much the file may grow is bounded by the process's
+    file-size limit.
+    """
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self._text = ""
+
+    @contextlib.contextmanager
+    def __call__(self):
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os.ftruncate(self.fd, 0)
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        try:
+            yield
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            self._text = os.pread(self.fd, KEPT_OUTPUT, 0).decode("utf-8", errors="replace")
+
+    def text(self) -> str:
+        return self._text
+
+
 class UserCalls:
     """Makes every call into one user's code: ``calls.call("forward", net.forward, X) -> Outcome``.
 
     ``source`` is the user's file (to name the line that raised); ``timeout`` the per-call limit
-    in seconds (None or 0: none). ``what`` names the call in messages. Calls are grouped
-    (``group``, default ``what``) and sized (``size``, e.g. the number of epochs): once a call
-    has timed out, no call of its group at least as large is made again (see the module
-    docstring).
+    in seconds (None or 0: none); ``capture`` how printed output is captured (default: Python's
+    streams). ``what`` names the call in messages. Calls are grouped (``group``, default
+    ``what``) and sized (``size``, e.g. the number of epochs): once a call has timed out, no call
+    of its group at least as large is made again (see the module docstring).
     """
 
-    def __init__(self, source: str | None = None, timeout: float | None = None):
+    def __init__(self, source: str | None = None, timeout: float | None = None, capture=None,
+                 interrupts_stop: bool = True):
         self.source, self.timeout = source, timeout
+        self.capture = capture or StreamCapture()
+        self.interrupts_stop = interrupts_stop  # False in the child: a KeyboardInterrupt there is the user's own
         self.hung: dict[str, tuple[float, str, str]] = {}   # group -> (smallest size that timed out, what, message)
 
     def skipped(self, what: str, group: str, size: float) -> Outcome | None:
@@ -185,21 +265,26 @@ class UserCalls:
         skipped = self.skipped(what, group, size)
         if skipped is not None:
             return skipped
-        buffer = KeptOutput()
+        capture = self.capture
         try:
-            with contextlib.redirect_stdout(buffer), np.errstate(all="ignore"), warnings.catch_warnings():
+            with capture(), np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 with time_limit(self.timeout):
                     value = fn(*args)
-        except KeyboardInterrupt:
-            raise  # Ctrl-C (or the user's code raising it) stops the tool: exit 130
+        except KeyboardInterrupt as exc:
+            if self.interrupts_stop:
+                raise  # Ctrl-C in the caller's own process stops the check
+            return Outcome(error=describe_exception(exc, self.source), stdout=capture.text())
         except CallTimedOut as exc:
-            message = f"{what} did not return within {self.timeout:g} s"
-            if group not in self.hung or size < self.hung[group][0]:
-                self.hung[group] = (size, what, message)
             where = _user_frame(exc, self.source)
-            return Outcome(error=message + (f" (interrupted{where})" if where else ""), stdout=buffer.getvalue(),
-                           timed_out=True)
+            message = f"{what} did not return within {self.timeout:g} s" + (f" (interrupted{where})" if where else "")
+            self.note_hung(what, group, size, message)
+            return Outcome(error=message, stdout=capture.text(), timed_out=True)
         except BaseException as exc:  # noqa: BLE001 - the user's bug (or sys.exit), reported as a finding
-            return Outcome(error=describe_exception(exc, self.source), stdout=buffer.getvalue())
-        return Outcome(value=value, stdout=buffer.getvalue())
+            return Outcome(error=describe_exception(exc, self.source), stdout=capture.text())
+        return Outcome(value=value, stdout=capture.text())
+
+    def note_hung(self, what: str, group: str, size: float, message: str) -> None:
+        """Remember that ``what`` (of ``group``, ``size``) timed out: no call as large is made again."""
+        if group not in self.hung or size < self.hung[group][0]:
+            self.hung[group] = (size, what, message)

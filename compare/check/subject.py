@@ -1,0 +1,181 @@
+"""The class under test as the checks see it: arrays in torch layout, outcomes, and how it was understood.
+
+A :class:`Subject` wraps the link to the process running the user's code and the plan discovery
+found (``compare.sandbox.plan``). Parameters and gradients cross it in torch layout (the plan's
+``ParamLayout`` converts), every call returns an ``Outcome``, and a call that timed out is not
+made again, nor a larger one of its kind (``train`` for 10 epochs after ``train`` for 1 timed out):
+a hanging method costs the time limit about once per check, not once per check line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from compare.sandbox.calls import Outcome
+from compare.sandbox.layout import ParamLayout
+from compare.sandbox.plan import describe
+from handmade.losses import get_loss
+
+
+@dataclass
+class Instance:
+    """One object built in the user's process (by its handle), and what its calls told us."""
+
+    handle: int
+    notes: list[str] = field(default_factory=list)
+    flags: set[str] = field(default_factory=set)   # "updates", "out_of_order", "overwrote_output"
+    order: list[str] = field(default_factory=list)  # the keys in the order the gradients came back, if unusual
+
+
+def short_names(layouts: list[ParamLayout]) -> dict[str, str]:
+    """The user's name of each parameter: the last step of its place (``W1``) when that is unique, else the place."""
+    last = {p.key: str(p.paths[0][-1][1]) if p.paths else p.name for p in layouts}
+    counts = {name: list(last.values()).count(name) for name in last.values()}
+    return {key: (name if counts[name] == 1 and not name.isdigit() else layout.name)
+            for (key, name), layout in zip(last.items(), layouts)}
+
+
+class Subject:
+    """See the module docstring. ``plan``: the plan message; ``dtype``: the dtype of this round of checks."""
+
+    interface = "discovered"
+
+    def __init__(self, link, plan: dict, dtype: str, loss: str):
+        self.link, self.plan, self.dtype, self.loss = link, plan, dtype, loss
+        self.layouts = [ParamLayout.from_message(p) for p in plan["layouts"]]
+        self.by_key = {p.key: p for p in self.layouts}
+        self.keys = [p.key for p in self.layouts]
+        self.names = short_names(self.layouts)
+        self.sizes, self.bias = tuple(plan["sizes"]), bool(plan["bias"])
+        self.hung: dict[str, tuple[float, str]] = {}   # kind -> (smallest size that stopped the child, message)
+
+    # -- what the plan says ----------------------------------------------------------------------------
+    def name(self, key: str) -> str:
+        return self.names[key]
+
+    def user_shape(self, key: str) -> tuple[int, ...]:
+        return tuple(self.by_key[key].shape)
+
+    def to_torch(self, key: str, arr: np.ndarray) -> np.ndarray:
+        return self.by_key[key].to_torch(arr)
+
+    def construction_text(self) -> str:
+        return self.plan["construction"]
+
+    def description(self) -> list[str]:
+        return describe(self.plan)
+
+    @property
+    def per_sample_training(self) -> bool:
+        train = self.plan["train"]
+        return bool(train) and train["layout"] in ("sample_column", "sample_flat") and train["epochs"] == "calls"
+
+    # -- calls -----------------------------------------------------------------------------------------------
+    def _call(self, request: dict, what: str, kind: str, size: float = 0) -> Outcome:
+        if kind in self.hung and size >= self.hung[kind][0]:
+            return Outcome(error=f"{what} not called: {self.hung[kind][1]}", timed_out=True)
+        outcome = self.link.request(request, what)
+        # The child skips calls that hung while it lived; a child stopped for hanging forgets, so remember here.
+        if outcome.timed_out and outcome.died and (kind not in self.hung or size < self.hung[kind][0]):
+            self.hung[kind] = (size, outcome.error)
+        return outcome
+
+    def build(self, **values) -> Outcome:
+        outcome = self._call({"op": "build", "values": values}, self.construction_text(), "build")
+        if outcome.ok:
+            outcome.value = Instance(outcome.value)
+        elif not outcome.timed_out and not outcome.died:
+            outcome.error = f"{self.construction_text()} raised {outcome.error}"
+        return outcome
+
+    def set_params(self, inst: Instance, params: dict[str, np.ndarray], dtype: str | None = None) -> Outcome:
+        """Give the object these weights (torch layout), as arrays of ``dtype`` (default: this round's)."""
+        request = {"op": "set_params", "handle": inst.handle, "dtype": dtype or self.dtype,
+                   "params": {k: np.asarray(params[k]) for k in self.keys}}
+        return self._call(request, "setting its weights", "set_params")
+
+    def get_params(self, inst: Instance) -> dict[str, np.ndarray] | None:
+        """The object's weights in torch layout (float64), or None when they are gone or misshapen."""
+        outcome = self._call({"op": "get_params", "handle": inst.handle}, "reading its weights", "get_params")
+        if not outcome.ok or not isinstance(outcome.value, dict):
+            return None
+        out = {}
+        for key in self.keys:
+            arr = outcome.value.get(key)
+            if not isinstance(arr, np.ndarray) or arr.shape != self.user_shape(key) or arr.dtype.kind not in "fiu":
+                return None
+            out[key] = self.to_torch(key, arr.astype(np.float64))
+        return out
+
+    def forward(self, inst: Instance, X: np.ndarray) -> Outcome:
+        name = self.plan["forward"]["name"]
+        outcome = self._call({"op": "forward", "handle": inst.handle, "X": X}, f"{name}(X)", "forward")
+        if outcome.ok and isinstance(outcome.value, dict):
+            outcome.error = f"{name} returned {outcome.value['wrong_output']}, expected ({len(X)}, {self.sizes[-1]})"
+            outcome.value = None
+        return outcome
+
+    def _data(self, X, Y) -> dict:
+        return {"X": X, "Y": Y, "labels": np.asarray(Y).argmax(axis=1)}
+
+    def backward(self, inst: Instance, X, Y, output=None) -> Outcome:
+        """The gradients (the user's layout, as the class gives them; per-sample ones combined as the loss
+        does over samples), and notes on what the call did besides."""
+        grads_plan = self.plan["gradients"]
+        if grads_plan is None:
+            return Outcome(error="no method gives gradients (the training method updates the weights but no "
+                                 "gradient can be read from it)")
+        request = {"op": "gradients", "handle": inst.handle, "loss": self.loss, **self._data(X, Y)}
+        outcome = self._call(request, f"{grads_plan['name']}(...)", "backward")
+        if not outcome.ok:
+            return outcome
+        read = outcome.value
+        if read["grads"] is None:
+            return Outcome(value={"wrong_return": True}, stdout=outcome.stdout,
+                           error=f"{read['error'] or grads_plan['name'] + ' gave no gradients'}; expected the "
+                                 f"gradients of {', '.join(self.names[k] for k in self.keys)}")
+        grads = read["grads"]
+        if self.plan["forward"]["layout"] in ("sample_column", "sample_flat"):
+            reduce = np.mean if get_loss(self.loss).samples == "mean" else np.sum
+            grads = {k: reduce(g, axis=0) for k, g in grads.items()}
+        if read["updated"]:
+            inst.flags.add("updates")
+            inst.notes.append(f"{grads_plan['name']} also updates the weights (it should only compute the "
+                              "gradients; the checker restored them)")
+        if read["how"] == "out of order":
+            inst.flags.add("out_of_order")
+            inst.order = list(grads)
+        if read["overwrote_output"]:
+            inst.flags.add("overwrote_output")
+        return Outcome(value=grads, stdout=outcome.stdout)
+
+    def train(self, inst: Instance, X, Y, epochs: int, lr: float) -> Outcome:
+        train = self.plan["train"]
+        if train is None:
+            return self.checker_sgd(inst, X, Y, epochs, lr)
+        request = {"op": "train", "handle": inst.handle, "epochs": epochs, "lr": lr, **self._data(X, Y)}
+        return self._call(request, f"{train['name']}(X, Y, {epochs} epochs)", "train", size=epochs)
+
+    def checker_sgd(self, inst: Instance, X, Y, epochs: int, lr: float) -> Outcome:
+        """No training method: plain SGD ``p -= lr * g`` with the class's own forward and gradients."""
+        for _ in range(epochs):
+            out = self.forward(inst, X)
+            if not out.ok:
+                return out
+            grads = self.backward(inst, X, Y, out.value)
+            if not grads.ok:
+                return grads
+            current = self.get_params(inst)
+            if current is None:
+                return Outcome(error="the weights are gone or misshapen after a backward pass")
+            try:
+                stepped = {k: current[k] - lr * self.to_torch(k, np.asarray(grads.value[k], dtype=np.float64))
+                           for k in self.keys}
+            except (ValueError, TypeError) as exc:
+                return Outcome(error=f"the checker's SGD could not apply your gradients ({exc})")
+            wrote = self.set_params(inst, stepped)
+            if not wrote.ok:
+                return wrote
+        return Outcome(value=None)

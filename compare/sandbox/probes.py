@@ -1,0 +1,185 @@
+"""Discovery's last steps: which method gives the gradients, and which one trains.
+
+Each candidate is tried on a freshly built object holding known weights, inside a time-limited
+call; the first that works is kept. For gradients: backward-like methods by name, then every
+other public method, each with the targets as one-hot rows and, for a classifier, as integer
+labels, and its gradients read from what it returns, the attributes it sets, or the update it
+makes (``compare.sandbox.gradients``). For training: train-like methods, told the epochs
+by an argument, by the constructor, or by being called once per epoch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compare.sandbox import params
+from compare.sandbox.calling import argument_roles, bind, public_methods, shape_inputs
+from compare.sandbox.gradients import PROBE_LR, Batch, read_gradients, targets_for
+from compare.sandbox.plan import MethodPlan, Plan
+from compare.sandbox.roles import GRADIENT_METHODS, TRAIN_METHODS
+
+SOURCES = ("returned", "attributes", "update")
+CLASSIFIER_LOSSES = ("ce", "ce_sum")
+
+
+def _roles(method) -> set[str]:
+    return {role for _, role, _ in argument_roles(method)}
+
+
+def gradient_candidates(obj, plan: Plan) -> list[str]:
+    names = public_methods(obj, exclude=(plan.forward.name,) if plan.forward.name != "loss" else ())
+    ordered = [n for n in GRADIENT_METHODS if n in names] + [n for n in names if n not in GRADIENT_METHODS]
+    return [n for n in ordered if n not in TRAIN_METHODS or n in GRADIENT_METHODS]
+
+
+def _lr_of(plan: Plan, method) -> tuple[float | None, bool]:
+    """The learning rate an update made by ``method`` used, and whether the tool knows it."""
+    if "lr" in _roles(method):
+        return PROBE_LR, True
+    if plan.call.lr_name is not None:
+        return float(plan.call.kwargs[plan.call.lr_name]), True
+    return None, False
+
+
+def try_gradients(disc, plan: Plan, method: str, labels: bool) -> tuple[MethodPlan | None, str]:
+    """(the plan if ``method`` gives finite gradients, else None; what its first call showed: "raised",
+    "none" (returned None), "wrong_return", "nan", "hung" or "absent")."""
+    obj = disc.instance(plan, plan.layouts, plan.sizes)
+    if obj is None or not callable(getattr(obj, method, None)):
+        return None, "absent"
+    evidence = ""
+    y = targets_for(disc.data, plan.forward.layout, labels)
+    lr, lr_known = _lr_of(plan, getattr(obj, method))
+    for source in SOURCES:
+        if source == "update" and lr is None:
+            lr, lr_known = disc.request.lr, False
+        fresh = disc.instance(plan, plan.layouts, plan.sizes) if source != "returned" else obj
+        if fresh is None:
+            return None, evidence or "absent"
+        read = disc.calls.call(f"{method}(...)", read_gradients, plan, fresh, method, source,
+                               Batch(disc.data["X"], y, disc.loss_grad), lr, group=method)
+        if method in disc.calls.hung:
+            return None, "hung"
+        if read.ok and read.value.grads is not None and _finite(read.value.grads):
+            return MethodPlan(method, plan.forward.layout, source, lr if source == "update" else None,
+                              lr_known or source != "update", labels, how=read.value.how), ""
+        if not evidence:
+            evidence = ("raised" if not read.ok else "nan" if read.value.grads is not None else
+                        {"none": "none", "other": "wrong_return"}.get(read.value.returned, "wrong_return"))
+    return None, evidence
+
+
+def _finite(grads: dict) -> bool:
+    return all(isinstance(g, np.ndarray) and g.dtype.kind in "fc" and np.all(np.isfinite(g)) for g in grads.values())
+
+
+def find_gradients(disc, plan: Plan) -> MethodPlan | None:
+    """The method that gives gradients. None of them working, a method named as courses name their backward
+    pass (and taking arguments the checker can give) is still taken: the gradient check then reports how it
+    fails (an exception, NaN, a wrong return) - a finding about the class, not "not understood"."""
+    obj = disc.instance(plan, plan.layouts, plan.sizes)
+    candidates = gradient_candidates(obj or object(), plan)
+    label_options = (False, True) if disc.loss in CLASSIFIER_LOSSES else (False,)
+    tries = candidates if plan.forward.name not in disc.calls.hung else []  # every try would run the hung forward
+    evidence = {}
+    for method in tries:
+        for labels in label_options:
+            found, evidence[method] = try_gradients(disc, plan, method, labels)
+            if found is not None:
+                return found
+    for method in candidates:
+        failed = evidence.get(method, "raised") in ("raised", "wrong_return", "nan", "hung")
+        if method in GRADIENT_METHODS and method != "loss" and failed and obj is not None \
+                and _bindable(obj, method, plan):
+            return MethodPlan(method, plan.forward.layout, how="it failed when tried")
+    returned_none = [m for m, e in evidence.items() if e == "none"]
+    disc.gradients_missing = (
+        f"{', '.join(returned_none)} returned None, changed no weight and set no gradient the tool recognises"
+        if returned_none else "no method returns gradients, sets them as attributes or updates the weights")
+    return None
+
+
+def _bindable(obj, method: str, plan: Plan) -> bool:
+    values = {"x": 0, "y": 0, "output": 0, "lr": PROBE_LR, "reg": 0.0, "cache": 0, "grad_out": 0}
+    return bind(getattr(obj, method), values) is not None
+
+
+# -- training -------------------------------------------------------------------------------------------
+def train_values(data: dict, method_plan: MethodPlan, epochs: int, lr: float) -> dict:
+    """The arguments of a training call by role (``data``: X, Y one-hot, labels)."""
+    X = data["X"]
+    y = targets_for(data, method_plan.layout, method_plan.labels)
+    return {"x": shape_inputs(X, method_plan.layout), "y": y, "epochs": epochs, "lr": lr, "batch": len(X),
+            "reg": 0.0}
+
+
+def run_training(obj, method_plan: MethodPlan, values: dict, epochs: int):
+    """Call the training method for ``epochs`` epochs (see MethodPlan.epochs); returns what the last call returned."""
+    method = getattr(obj, method_plan.name)
+    calls = 1 if method_plan.epochs in ("argument", "constructor") else epochs
+    returned = None
+    for _ in range(calls):
+        if method_plan.per_sample and method_plan.epochs == "calls":
+            for x, y in zip(values["x"], values["y"]):
+                args, kwargs = bind(method, {**values, "x": x, "y": y})
+                returned = method(*args, **kwargs)
+        else:
+            args, kwargs = bind(method, {**values, "x": values["x"]})
+            returned = method(*args, **kwargs)
+    return returned
+
+
+def try_training(disc, plan: Plan, method: str, layout: str, labels: bool) -> MethodPlan | None:
+    obj = disc.instance(plan, plan.layouts, plan.sizes)
+    if obj is None or not callable(getattr(obj, method, None)):
+        return None
+    roles_ = _roles(getattr(obj, method))
+    if not {"x", "y"} <= roles_:
+        return None
+    epochs = "argument" if "epochs" in roles_ else ("constructor" if plan.call.epochs_name else "calls")
+    lr_known = "lr" in roles_ or plan.call.lr_name is not None
+    candidate = MethodPlan(method, layout, labels=labels, epochs=epochs, lr_known=lr_known)
+    if bind(getattr(obj, method), train_values(disc.data, candidate, 1, disc.request.lr)) is None:
+        return None
+    before = params.get_params(obj, plan.layouts)
+    ran = disc.calls.call(f"{method}(...)", run_training, obj, candidate,
+                          train_values(disc.data, candidate, 1, disc.request.lr), 1, group=method)
+    after = disc.calls.call("reading its weights", params.get_params, obj, plan.layouts) if ran.ok else ran
+    changed = after.ok and any(not np.array_equal(before[k], np.asarray(after.value[k])) for k in before)
+    # A method named as courses name their training loop is taken even when it fails here: the training
+    # checks then report how. Any other method counts only if it does train (the weights change).
+    if not changed and (method not in TRAIN_METHODS or layout != "rows"):
+        return None
+    candidate.how = _train_words(candidate, roles_)
+    return candidate
+
+
+def _train_words(plan: MethodPlan, roles_: set[str]) -> str:
+    epochs = {"argument": "epochs as an argument", "constructor": "epochs set at construction",
+              "calls": "one call per epoch" if not plan.per_sample else "one call per sample"}[plan.epochs]
+    rate = "learning rate as an argument" if "lr" in roles_ else (
+        "learning rate set at construction" if plan.lr_known else "its own learning rate (unknown to the tool)")
+    return f"{epochs}, {rate}"
+
+
+def find_training(disc, plan: Plan) -> MethodPlan | None:
+    obj = disc.instance(plan, plan.layouts, plan.sizes)
+    if obj is None:
+        return None
+    names = public_methods(obj, exclude=(plan.forward.name,))
+    ordered = [n for n in TRAIN_METHODS if n in names] + [n for n in names if n not in TRAIN_METHODS]
+    labels = plan.gradients.labels if plan.gradients else False
+    layouts = dict.fromkeys([plan.forward.layout, "rows", "columns", "sample_column", "sample_flat"])
+    for method in ordered:
+        if plan.gradients is not None and method == plan.gradients.name and method not in TRAIN_METHODS:
+            continue
+        for layout in layouts:
+            found = None if method in disc.calls.hung else try_training(disc, plan, method, layout, labels)
+            if found is not None:
+                return found
+    hung = [m for m in ordered if m in TRAIN_METHODS and m in disc.calls.hung]
+    if hung:  # a training method that never returned is still the training method: the checks report it
+        roles_ = _roles(getattr(obj, hung[0]))
+        epochs = "argument" if "epochs" in roles_ else ("constructor" if plan.call.epochs_name else "calls")
+        return MethodPlan(hung[0], "rows", labels=labels, epochs=epochs, how="it did not return when tried")
+    return None
