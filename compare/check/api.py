@@ -28,7 +28,8 @@ import sys
 
 from compare.check.results import CheckConfig, Report
 from compare.sandbox import wire
-from compare.sandbox.calls import StreamCapture, UserCalls
+from compare.sandbox.calls import UserCalls
+from compare.sandbox.capture import StreamCapture
 from compare.sandbox.loading import Loaded
 from compare.sandbox.server import UserServer
 from handmade.contract.errors import InvalidInput

@@ -45,6 +45,10 @@ from compare.sandbox.construct import Request
 from handmade.contract.errors import InvalidInput
 from handmade.losses import canonical_loss
 
+# Discovery is retried without a method that ended the child process, this many times at most
+# (a constructor, a forward, a backward and a training method: each can end it once).
+MAX_AVOIDED = 4
+
 __all__ = ["Check", "CheckConfig", "Checker", "Report", "check_with", "run_check"]
 
 
@@ -105,8 +109,13 @@ def discover(link, config: CheckConfig, report: Report) -> dict | None:
                       hidden_given=config.hidden_given, lr=config.lr, epochs=config.epochs, batch=len(batch["X"]),
                       seed=config.seed, init_args=dict(config.init_args))
     data = {"X": batch["X"], "Y": batch["Y"], "labels": np.argmax(batch["Y"], axis=1)}
-    found = link.request({"op": "discover", "request": dataclasses.asdict(request), "data": data,
-                          "loss": config.loss}, "understanding the class")
+    avoid: dict[str, tuple] = {}   # method -> (how calling it ended the process, whether it hung): not called again
+    while True:
+        found = link.request({"op": "discover", "request": dataclasses.asdict(request), "data": data,
+                              "loss": config.loss, "avoid": avoid}, "understanding the class")
+        if not (found.died and link.calling and link.calling[1] not in avoid and len(avoid) < MAX_AVOIDED):
+            break
+        avoid[link.calling[1]] = (found.error, found.timed_out)
     if not found.ok:
         report.checks.append(Check("construct", "construct", "float64", False, findings=[Finding(
             "timeout" if found.timed_out else "exception", found.error)]))
@@ -121,7 +130,7 @@ def discover(link, config: CheckConfig, report: Report) -> dict | None:
             failed["error"] if failed["timed_out"] else f"{failed['construction']} raised {failed['error']}")]))
         return None
     plan = found.value["plan"]
-    link.request({"op": "adopt", "plan": plan}, "setting up", setup=True)
+    link.request({"op": "adopt", "plan": plan, "avoid": avoid}, "setting up", setup=True)
     report.plan = plan
     report.not_checked = plan.get("missing")  # no gradients to compare: the rest is checked, the verdict says so
     return plan

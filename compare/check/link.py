@@ -54,6 +54,7 @@ class ChildLink:
         self.replies: queue.Queue | None = None
         self.setup: list[dict] = []   # requests replayed into a new child (load, adopt the plan)
         self.restarts = 0
+        self.calling: tuple[str, str] | None = None   # (what, group) of the user's call in progress
         self._stderr = None
 
     # -- the process ----------------------------------------------------------------------------------
@@ -118,36 +119,46 @@ class ChildLink:
         if code == -signal.SIGKILL and self.memory:
             how += " (the memory limit, or the system's out-of-memory killer)"
         self.stop()
-        return Outcome(error=f"the process running your code {how} in {what}", died=True)
+        return Outcome(error=f"the process running your code {how} in {self._in(what)}", died=True)
+
+    def _in(self, what: str) -> str:
+        """The user's call that was running (the child announces each), else the request's own name."""
+        return self.calling[0] if self.calling else what
 
     def _exchange(self, request: dict, seconds: float | None, what: str) -> Outcome | dict:
         if self.process is None:
             self.restarts += 1
             self.start()
+        self.calling = None
         try:
             wire.send(self.process.stdin, request)
         except (OSError, ValueError):
             return self._died(what)
-        try:
-            reply = self.replies.get(timeout=seconds)
-        except queue.Empty:
-            self.stop()
-            limit = self.timeout or seconds
-            # ``died`` too: the child is gone, and with it its memory of which calls hang.
-            return Outcome(error=f"{what} did not return within {limit:g} s (the process was stopped)",
-                           timed_out=True, died=True)
-        if isinstance(reply, Exception):
-            return self._died(what)
-        return reply
+        while True:
+            try:
+                reply = self.replies.get(timeout=seconds)
+            except queue.Empty:
+                self.stop()
+                # ``died`` too: the child is gone, and with it its memory of which calls hang.
+                return Outcome(error=f"{self._in(what)} did not return within {self.timeout or seconds:g} s "
+                                     "(the process was stopped)", timed_out=True, died=True)
+            if isinstance(reply, Exception):
+                return self._died(what)
+            if reply.get("op") != "calling":
+                return reply
+            # A call into the user's code starts: it has the call's time limit, whatever came before it.
+            self.calling = (reply["what"], reply["group"])
+            seconds = None if self.timeout is None else self.timeout + GRACE
 
     def request(self, request: dict, what: str, setup: bool = False) -> Outcome:
         """Send ``request``; its reply as an Outcome (``usage`` errors pass through as ``value['usage']``).
 
         ``setup``: a request that shapes the child's state (load, adopt a plan): replayed after a restart.
+        After a failed request ``calling`` holds (what, group) of the user's call that was running.
         """
         seconds = None if self.timeout is None else self.timeout + GRACE
         if request["op"] in ("load", "discover"):
-            seconds = None if self.timeout is None else START_TIMEOUT + self.timeout * 40
+            seconds = None if self.timeout is None else START_TIMEOUT + self.timeout
         reply = self._exchange(request, seconds, what)
         if isinstance(reply, Outcome):
             return reply
@@ -162,6 +173,7 @@ class PipeLink:
     def __init__(self, requests_out, replies_in, timeout: float | None):
         self.out, self.into, self.timeout = requests_out, replies_in, timeout
         self.restarts = 0
+        self.calling = None   # the caller does not announce its calls: it would die with the check
 
     def request(self, request: dict, what: str, setup: bool = False) -> Outcome:
         try:

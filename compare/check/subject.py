@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from compare.sandbox.calls import Outcome
+from compare.sandbox.calls import Outcome, not_called
 from compare.sandbox.layout import ParamLayout
 from compare.sandbox.plan import describe
 from handmade.losses import get_loss
@@ -49,7 +49,8 @@ class Subject:
         self.keys = [p.key for p in self.layouts]
         self.names = short_names(self.layouts)
         self.sizes, self.bias = tuple(plan["sizes"]), bool(plan["bias"])
-        self.hung: dict[str, tuple[float, str]] = {}   # kind -> (smallest size that stopped the child, message)
+        # kind of call -> (smallest size that ended the child, message, whether it was stopped for hanging)
+        self.hung: dict[str, tuple[float, str, bool]] = {}
 
     # -- what the plan says ----------------------------------------------------------------------------
     def name(self, key: str) -> str:
@@ -75,11 +76,12 @@ class Subject:
     # -- calls -----------------------------------------------------------------------------------------------
     def _call(self, request: dict, what: str, kind: str, size: float = 0) -> Outcome:
         if kind in self.hung and size >= self.hung[kind][0]:
-            return Outcome(error=f"{what} not called: {self.hung[kind][1]}", timed_out=True)
+            return Outcome(error=not_called(what, self.hung[kind][1]), timed_out=self.hung[kind][2], died=True)
         outcome = self.link.request(request, what)
-        # The child skips calls that hung while it lived; a child stopped for hanging forgets, so remember here.
-        if outcome.timed_out and outcome.died and (kind not in self.hung or size < self.hung[kind][0]):
-            self.hung[kind] = (size, outcome.error)
+        # The child skips calls that hung while it lived; a new child forgets, so calls that ended one
+        # (stopped for hanging, or exited) are remembered here and not made again.
+        if outcome.died and (kind not in self.hung or size < self.hung[kind][0]):
+            self.hung[kind] = (size, outcome.error, outcome.timed_out)
         return outcome
 
     def build(self, **values) -> Outcome:
@@ -170,11 +172,15 @@ class Subject:
             current = self.get_params(inst)
             if current is None:
                 return Outcome(error="the weights are gone or misshapen after a backward pass")
+            misfit = [f"{self.names[k]} has shape {np.shape(grads.value[k])}, expected {self.user_shape(k)}"
+                      for k in self.keys if np.shape(grads.value[k]) != self.user_shape(k)]
             try:
                 stepped = {k: current[k] - lr * self.to_torch(k, np.asarray(grads.value[k], dtype=np.float64))
                            for k in self.keys}
             except (ValueError, TypeError) as exc:
-                return Outcome(error=f"the checker's SGD could not apply your gradients ({exc})")
+                why = "; ".join(misfit) or str(exc)
+                return Outcome(value={"wrong_return": True},
+                               error=f"no training method, and the checker's SGD could not apply your gradients: {why}")
             wrote = self.set_params(inst, stepped)
             if not wrote.ok:
                 return wrote

@@ -10,7 +10,7 @@ that the checks turn into findings:
   is not made again, nor a larger call of the same group (``train`` for 10 epochs after
   ``train`` for 1 epoch timed out): each fails at once, so a hanging method costs the limit
   about once per run, not once per check;
-* printed output is captured (the first :data:`KEPT_OUTPUT` characters are kept: the reported
+* printed output is captured (``compare.sandbox.capture``: the first characters are kept, the reported
   loss is read from them) and numpy/Python warnings are silenced. In the checker's child
   process (``compare.sandbox.child``) the capture is at the file-descriptor level
   (:class:`FdCapture`: C code and ``os.write`` too); in a caller's own process (a class
@@ -31,22 +31,18 @@ or sits in one long C call is stopped by the checker itself, which kills the chi
 from __future__ import annotations
 
 import contextlib
-import io
-import os
 import signal
-import sys
 import threading
 import time
 import traceback
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
-# Printed output kept per call: enough for any training printout's first loss lines, bounded so
-# that a class printing in a tight loop does not fill the memory before the time limit stops it.
-KEPT_OUTPUT = 1_000_000
+from compare.sandbox.capture import StreamCapture
 
 
 @dataclass
@@ -80,14 +76,6 @@ class Outcome:
                        ("usage", False))})
 
 
-class UserCodeFailed(Exception):
-    """Loading the user's file raised (or did not finish): reported as a finding, not a crash."""
-
-    def __init__(self, message: str, timed_out: bool = False):
-        super().__init__(message)
-        self.timed_out = timed_out
-
-
 class CallTimedOut(BaseException):
     """Raised inside the user's code when its time is up.
 
@@ -106,12 +94,18 @@ def _user_frame(exc: BaseException, source: str | None) -> str:
     return f" at {Path(frame.filename).name} line {frame.lineno}: `{(frame.line or '').strip()}`"
 
 
+_UNREADABLE: set[type] = set()   # exception classes whose __str__ raised or looped once: not tried again
+
+
 def _message(exc: BaseException) -> str:
     """``str(exc)`` - user code too (an exception class may define ``__str__``): bounded in time and length."""
+    if type(exc) in _UNREADABLE:
+        return "(its message could not be read)"
     try:
         with time_limit(1.0):
             text = str(exc)
     except BaseException:  # noqa: BLE001 - a __str__ that raises or loops: say so instead
+        _UNREADABLE.add(type(exc))
         return "(its message could not be read)"
     return text if len(text) <= 500 else text[:500] + "..."
 
@@ -165,73 +159,21 @@ def time_limit(seconds: float | None):
                 signal.setitimer(signal.ITIMER_REAL, left, outer_interval)
 
 
-class KeptOutput(io.TextIOBase):
-    """A stdout replacement that keeps the first ``limit`` characters printed and drops the rest."""
-
-    def __init__(self, limit: int = KEPT_OUTPUT):
-        super().__init__()
-        self.limit, self.kept, self.parts = limit, 0, []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        room = self.limit - self.kept
-        if room > 0:
-            self.parts.append(text[:room])
-            self.kept += min(len(text), room)
-        return len(text)
-
-    def getvalue(self) -> str:
-        return "".join(self.parts)
+def not_called(what: str, cause: str) -> str:
+    """"train(X, Y, 10, 0.1) not called: train(X, Y, 1, 0.1) did not return within 1 s" - the first cause
+    only, however many calls were skipped because of it."""
+    root = cause.split(" not called: ")[-1].removesuffix("; not called again")
+    return f"{root}; not called again" if root.startswith(what) else f"{what} not called: {root}"
 
 
-class StreamCapture:
-    """Capture ``sys.stdout``/``sys.stderr`` (Python-level prints) of one call: the caller's own process."""
+class Stopped(NamedTuple):
+    """A group of calls that is not made again: the smallest size that timed out (or ended the process),
+    the call that did, and the sentence that said so."""
 
-    def __init__(self):
-        self.buffer = KeptOutput()
-
-    @contextlib.contextmanager
-    def __call__(self):
-        self.buffer = KeptOutput()
-        with contextlib.redirect_stdout(self.buffer), contextlib.redirect_stderr(self.buffer):
-            yield
-
-    def text(self) -> str:
-        return self.buffer.getvalue()
-
-
-class FdCapture:
-    """Capture file descriptors 1 and 2 of one call (Python, C code and ``os.write`` alike).
-
-    The child process points both at one scratch file for its whole life
-    (``compare.sandbox.child``); a call empties it first and reads back the first
-    :data:`KEPT_OUTPUT` bytes after. How much the file may grow is bounded by the process's
-    file-size limit.
-    """
-
-    def __init__(self, fd: int):
-        self.fd = fd
-        self._text = ""
-
-    @contextlib.contextmanager
-    def __call__(self):
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        os.ftruncate(self.fd, 0)
-        os.lseek(self.fd, 0, os.SEEK_SET)
-        try:
-            yield
-        finally:
-            for stream in (sys.stdout, sys.stderr):
-                with contextlib.suppress(Exception):
-                    stream.flush()
-            self._text = os.pread(self.fd, KEPT_OUTPUT, 0).decode("utf-8", errors="replace")
-
-    def text(self) -> str:
-        return self._text
+    size: float
+    what: str
+    message: str
+    died: bool = False   # the call ended the process (known from an earlier process: ``UserCalls.avoid``)
 
 
 class UserCalls:
@@ -240,24 +182,32 @@ class UserCalls:
     ``source`` is the user's file (to name the line that raised); ``timeout`` the per-call limit
     in seconds (None or 0: none); ``capture`` how printed output is captured (default: Python's
     streams). ``what`` names the call in messages. Calls are grouped (``group``, default
-    ``what``) and sized (``size``, e.g. the number of epochs): once a call has timed out, no call
-    of its group at least as large is made again (see the module docstring).
+    ``what``: the method's name) and sized (``size``, e.g. the number of epochs): once a call has
+    timed out, no call of its group at least as large is made again (see the module docstring).
+    ``announce(what, group)``, if given, is told of each call before it is made: the child process
+    tells the checker, so that a call that ends the process can be named and avoided afterwards.
     """
 
     def __init__(self, source: str | None = None, timeout: float | None = None, capture=None,
-                 interrupts_stop: bool = True):
+                 interrupts_stop: bool = True, announce=None):
         self.source, self.timeout = source, timeout
         self.capture = capture or StreamCapture()
         self.interrupts_stop = interrupts_stop  # False in the child: a KeyboardInterrupt there is the user's own
-        self.hung: dict[str, tuple[float, str, str]] = {}   # group -> (smallest size that timed out, what, message)
+        self.announce = announce
+        self.hung: dict[str, Stopped] = {}   # group -> why its calls are not made again
+
+    def avoid(self, groups: dict[str, tuple[str, bool]]) -> None:
+        """Never call these groups: group -> (the sentence saying how a call of it ended an earlier process,
+        whether that process was stopped for hanging)."""
+        for group, (message, timed_out) in groups.items():
+            self.hung[group] = Stopped(0, group, message, died=not timed_out)
 
     def skipped(self, what: str, group: str, size: float) -> Outcome | None:
         """The outcome of a call that is not made because it (or a smaller one of its group) timed out."""
-        if group not in self.hung or size < self.hung[group][0]:
+        stopped = self.hung.get(group)
+        if stopped is None or size < stopped.size:
             return None
-        _, first, message = self.hung[group]
-        text = f"{message}; not called again" if first == what else f"{what} not called: {message}"
-        return Outcome(error=text, timed_out=True)
+        return Outcome(error=not_called(what, stopped.message), timed_out=not stopped.died, died=stopped.died)
 
     def call(self, what: str, fn, *args, group: str | None = None, size: float = 0) -> Outcome:
         """``fn(*args)`` (bind keywords with ``functools.partial``), captured as described above."""
@@ -265,6 +215,8 @@ class UserCalls:
         skipped = self.skipped(what, group, size)
         if skipped is not None:
             return skipped
+        if self.announce is not None:
+            self.announce(what, group)
         capture = self.capture
         try:
             with capture(), np.errstate(all="ignore"), warnings.catch_warnings():
@@ -286,5 +238,5 @@ class UserCalls:
 
     def note_hung(self, what: str, group: str, size: float, message: str) -> None:
         """Remember that ``what`` (of ``group``, ``size``) timed out: no call as large is made again."""
-        if group not in self.hung or size < self.hung[group][0]:
-            self.hung[group] = (size, what, message)
+        if group not in self.hung or size < self.hung[group].size:
+            self.hung[group] = Stopped(size, what, message)

@@ -29,7 +29,8 @@ except ImportError:  # Windows: no resource limits (the checker's time limit sti
     resource = None
 
 from compare.sandbox import wire
-from compare.sandbox.calls import FdCapture, UserCalls
+from compare.sandbox.calls import UserCalls
+from compare.sandbox.capture import FdCapture
 from compare.sandbox.server import UserServer
 
 OUTPUT_LIMIT = 64 * 2**20  # bytes a process may write to any one file (its captured output included)
@@ -62,7 +63,12 @@ def main() -> None:
     limits = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     messages_in, messages_out, scratch = _claim_streams()
     _set_limits(limits.get("memory"))
-    server = UserServer(UserCalls(timeout=limits.get("timeout"), capture=FdCapture(1), interrupts_stop=False))
+    def announce(what: str, group: str) -> None:
+        """Tell the checker which call is about to run: if it ends this process, the checker can name it."""
+        wire.send(messages_out, {"op": "calling", "what": what, "group": group})
+
+    server = UserServer(UserCalls(timeout=limits.get("timeout"), capture=FdCapture(1), interrupts_stop=False,
+                                  announce=announce))
     while True:
         try:
             request = wire.receive(messages_in)

@@ -33,6 +33,7 @@ from compare.sandbox.probes import find_gradients, find_training
 from compare.sandbox.roles import FORWARD_METHODS, TRAIN_METHODS
 from handmade.losses import get_loss
 
+CONSTRUCTOR = "__init__"   # the group of every constructor call: one that ends the process is not tried again
 GRADIENTS_FIX = ("make a method return the gradients (a tuple or dict of arrays), keep them as attributes named "
                  "after the weights (dW1 beside W1), or write a glue adapter (--adapter, see "
                  "examples/adapter_template.py)")
@@ -75,7 +76,8 @@ class Discovery:
 
     # -- 1 and 2: build, find the parameters ---------------------------------------------------------
     def build(self, call: Call) -> Outcome:
-        return self.calls.call(call.text(self.name), functools.partial(self.cls, *call.args, **call.kwargs))
+        return self.calls.call(call.text(self.name), functools.partial(self.cls, *call.args, **call.kwargs),
+                               group=CONSTRUCTOR)
 
     def run(self) -> Plan:
         failures, crashed = [], None

@@ -113,8 +113,8 @@ def call_once(ctx, obj, method: str, x, y, loss_grad) -> tuple[object, bool]:
     """forward, then the gradient method with arguments by role: (what it returned, whether it changed the
     output array the forward had returned)."""
     forward = getattr(obj, ctx.forward.name)
-    out = plain(forward(x))
-    out_array = output_array(out, ctx.sizes[-1])  # a forward may return (output, cache): the output inside
+    out = forward(x)   # handed back to the gradient method exactly as returned (a tensor stays a tensor)
+    out_array = output_array(plain(out), ctx.sizes[-1])  # a forward may return (output, cache): the output
     kept = None if out_array is None else out_array.copy()
     values = {"x": x, "y": y, "lr": PROBE_LR, "reg": 0.0, "cache": out, "output": out}
     wants_grad_out = any(role == "grad_out" for _, role, _ in argument_roles(getattr(obj, method)))
@@ -154,7 +154,9 @@ def read_gradients(ctx, obj, method: str, source: str, batch: Batch, lr: float |
         if grads is None:
             kind = "none" if returned is None else ("other" if not map_gradients(returned, ctx.layouts, 1)[0]
                                                     else "arrays")
-            text = f"{method} returned {_describe(returned)}" if kind != "arrays" else how
+            text = how
+            if kind != "arrays":
+                text = f"{method} returned {_describe(returned)}" + (f" ({how})" if source == "returned" else "")
             return GradientRead(None, text or f"{method} gave no gradients this way", returned=kind)
         reads.append(grads)
     if len(reads) == 1:

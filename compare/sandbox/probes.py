@@ -178,8 +178,9 @@ def find_training(disc, plan: Plan) -> MethodPlan | None:
             if found is not None:
                 return found
     hung = [m for m in ordered if m in TRAIN_METHODS and m in disc.calls.hung]
-    if hung:  # a training method that never returned is still the training method: the checks report it
+    if hung:  # a training method that never returned (or ended the process) is still the training method
         roles_ = _roles(getattr(obj, hung[0]))
         epochs = "argument" if "epochs" in roles_ else ("constructor" if plan.call.epochs_name else "calls")
-        return MethodPlan(hung[0], "rows", labels=labels, epochs=epochs, how="it did not return when tried")
+        how = "it ended its process when tried" if disc.calls.hung[hung[0]].died else "it did not return when tried"
+        return MethodPlan(hung[0], "rows", labels=labels, epochs=epochs, how=how)
     return None

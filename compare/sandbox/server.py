@@ -20,7 +20,7 @@ from compare.sandbox import params
 from compare.sandbox.calling import argument_roles, as_rows, shape_inputs
 from compare.sandbox.calls import Outcome, UserCalls
 from compare.sandbox.construct import Call, Request
-from compare.sandbox.discovery import ConstructorFailed, Discovery, NotUnderstood
+from compare.sandbox.discovery import CONSTRUCTOR, ConstructorFailed, Discovery, NotUnderstood
 from compare.sandbox.gradients import Batch, read_gradients, targets_for
 from compare.sandbox.layout import ParamLayout
 from compare.sandbox.loading import Loaded, LoadFailed, load_target
@@ -81,6 +81,7 @@ class UserServer:
                               "notes": self.loaded.notes}).to_message()
 
     def op_discover(self, request: dict) -> dict:
+        self.calls.avoid(request.get("avoid", {}))
         data = request["data"]
         discovery = Discovery(self.loaded.cls, Request(**request["request"]), self.calls, data, probe_params,
                               request["loss"])
@@ -97,14 +98,15 @@ class UserServer:
         return Outcome(value={"plan": plan}).to_message()
 
     def op_adopt(self, request: dict) -> dict:
+        self.calls.avoid(request.get("avoid", {}))
         self.plan = plan_from_message(self.loaded.cls, request["plan"])
         return Outcome(value=True).to_message()
 
     # -- objects -----------------------------------------------------------------------------------------------
     def op_build(self, request: dict) -> dict:
         call = self.plan.call.with_values(**request.get("values", {}))
-        outcome = self.calls.call(call.text(self.plan.class_name), functools.partial(self.loaded.cls, *call.args,
-                                                                                     **call.kwargs))
+        outcome = self.calls.call(call.text(self.plan.class_name),
+                                  functools.partial(self.loaded.cls, *call.args, **call.kwargs), group=CONSTRUCTOR)
         if outcome.ok:
             self.objects[self.next_handle] = outcome.value
             outcome.value = self.next_handle
@@ -137,7 +139,7 @@ class UserServer:
         obj = self._object(request)
         X = request["X"]
         outcome = self.calls.call(forward.name, _forward, getattr(obj, forward.name, None),
-                                  shape_inputs(X, forward.layout))
+                                  shape_inputs(X, forward.layout), group=forward.name)
         if outcome.ok:
             rows = as_rows(outcome.value, forward.layout, len(X), self.plan.sizes[-1])
             outcome.value = rows if rows is not None else _shape_of(outcome.value)
@@ -150,7 +152,7 @@ class UserServer:
         lr = grads.lr if grads.lr is not None else 1.0
         batch = Batch(request["X"], y, self._loss_grad(request["loss"]))
         outcome = self.calls.call(f"{grads.name}(...)", read_gradients, self.plan, obj, grads.name, grads.source,
-                                  batch, lr)
+                                  batch, lr, group=grads.name)
         if outcome.ok:
             read = outcome.value
             outcome.value = {"grads": read.grads, "error": read.error, "how": read.how, "updated": read.updated,
@@ -165,13 +167,13 @@ class UserServer:
             obj = self._rebuilt(request["handle"], obj, epochs=epochs, lr=lr)
         values = train_values(request, train, epochs, lr)
         return self.calls.call(f"{train.name}(X, Y, {epochs}, {lr:g})", run_training, obj, train, values, epochs,
-                               group="train", size=epochs).to_message()
+                               group=train.name, size=epochs).to_message()
 
     def _rebuilt(self, handle: int, obj, **values):
         """A new object built with these constructor values (learning rate, epochs), holding ``obj``'s weights."""
         call = self.plan.call.with_values(**values)
-        built = self.calls.call(call.text(self.plan.class_name), functools.partial(self.loaded.cls, *call.args,
-                                                                                   **call.kwargs))
+        built = self.calls.call(call.text(self.plan.class_name),
+                                functools.partial(self.loaded.cls, *call.args, **call.kwargs), group=CONSTRUCTOR)
         if not built.ok:
             return obj
         current = params.as_torch(self.plan.layouts, params.get_params(obj, self.plan.layouts))

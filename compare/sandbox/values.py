@@ -99,7 +99,14 @@ def map_gradients(value, layouts: list[ParamLayout], n_rows: int) -> tuple[dict 
         for order in _orders(layouts):
             if all(_fits(p, a, n_rows) for p, a in zip(order, arrays)):
                 return {p.key: a for p, a in zip(order, arrays)}, "in order"
-    return _by_shape(arrays, layouts, n_rows)
+    mapped, how = _by_shape(arrays, layouts, n_rows)
+    if mapped is None and len(arrays) == len(layouts):
+        # One gradient per parameter, most of them fitting a usual order: that order, so that the checks
+        # name the misshapen one ("db2 has shape (1, 2), expected (1, 3)").
+        order = max(_orders(layouts), key=lambda o: sum(_fits(p, a, n_rows) for p, a in zip(o, arrays)))
+        if 2 * sum(_fits(p, a, n_rows) for p, a in zip(order, arrays)) > len(arrays):
+            return {p.key: a for p, a in zip(order, arrays)}, "in order"
+    return mapped, how
 
 
 def _by_name(found: list[tuple[str, np.ndarray]], layouts: list[ParamLayout]) -> dict[str, np.ndarray]:

@@ -251,7 +251,7 @@ def test_a_forward_that_never_returns_is_a_timeout_finding(alarm_untouched):
     # and every later call that would reach it is skipped with the first message and its line.
     again = report.check("forward output", "float32").findings[0]
     assert again.code == "timeout" and again.message == first.message
-    assert first.message.startswith("forward not called: forward(X) did not return")
+    assert first.message.startswith("forward(X) did not return within 0.5 s (interrupted at misbehaving.py line")
     assert report.check("one training step").codes() == ["timeout"]
     run = report.check("training run (10 epochs)").findings[0]
     assert run.code == "timeout"
