@@ -54,7 +54,15 @@ def _float(value: float, lang: str, digits: int) -> str:
 
 
 def num(value, lang: str = "en", digits: int = DIGITS) -> str:
-    """A number in the report: ints as they are, floats to ``digits`` significant digits; None as "—"."""
+    """A number in the report: ints as they are, floats to ``digits`` significant digits; None as "—".
+
+    Russian negatives take the minus sign "−" (U+2212), not the hyphen.
+    """
+    text = _num(value, lang, digits)
+    return "−" + text[1:] if lang == "ru" and text.startswith("-") else text
+
+
+def _num(value, lang: str, digits: int) -> str:
     if value is None:
         return "—"
     if isinstance(value, str):

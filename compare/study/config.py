@@ -85,9 +85,9 @@ class StudyConfig:
     @classmethod
     def quick_preset(cls, seed: int = 0) -> StudyConfig:
         """A few seconds: enough to exercise every code path and draw every figure."""
-        return cls(seed=seed, quick=True, task1_epochs=150, noisy_copies=20, init_seeds=8, grid_seeds=4,
+        return cls(seed=seed, quick=True, task1_epochs=150, noisy_copies=20, init_seeds=6, grid_seeds=4,
                    init_torch_seeds=2, init_epochs=80, task3_seeds=4, task3_epochs=80, deep_seeds=2,
-                   collapse_epochs=20, cost_sizes=(1_000, 100_000), cost_rounds=2, dpi=60)
+                   collapse_epochs=20, cost_sizes=(1_000, 10_000), cost_rounds=2, dpi=50)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "first_seed": self.first_seed, "seed_block": SEED_BLOCK}

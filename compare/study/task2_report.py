@@ -116,6 +116,14 @@ def failing_cells(res: dict) -> list[dict]:
     return [c for c in res["cells"] if c["reach_share"] < FAILING]
 
 
+def span(values: list, fmt) -> str:
+    """"a–b" over the values, one number when they agree to the shown digits, "—" for none."""
+    if not values:
+        return "—"
+    lo, hi = fmt(min(values)), fmt(max(values))
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
 def failure_lines(res: dict, lang: str) -> list[str]:
     """One sentence per kind of failure: which cells fail that way and what was measured in them."""
     lines = []
@@ -129,8 +137,7 @@ def failure_lines(res: dict, lang: str) -> list[str]:
         dead = [c["failed_dead_end"] for c in cells if c["failed_dead_end"] is not None]
         loss = [c["failed_final_loss"] for c in cells if c["failed_final_loss"] is not None]
         lines.append(t(f"t2.fail_{kind}", lang, where=where, runs=runs, total=total,
-                       dead=pct(min(dead), lang) + "–" + pct(max(dead), lang) if dead else "—",
-                       loss=(num(min(loss), lang) + "–" + num(max(loss), lang)) if loss else "—",
+                       dead=span(dead, lambda v: pct(v, lang)), loss=span(loss, lambda v: num(v, lang)),
                        budget=quantity(res["budget"], "epoch", lang)))
     return lines
 
