@@ -51,8 +51,7 @@ def command_line(args) -> str:
 
 
 def run(args) -> int:
-    from compare.study import StudyConfig, run_study  # torch: only when the command runs (--help stays fast)
-    from compare.study.console import summary_lines
+    from compare.study import StudyConfig, run_study, summary_lines  # torch: only when the command runs
 
     cfg = StudyConfig.quick_preset(args.seed) if args.quick else StudyConfig.full(args.seed)
     out = run_study(cfg, args.out, lang=args.lang, command=command_line(args))

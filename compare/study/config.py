@@ -54,7 +54,7 @@ class StudyConfig:
     noisy_copies: int = 300         # noisy samples per letter and per number of flipped pixels
     max_flips: int = 6
     init_seeds: int = 300           # runs per scheme at ``lr`` (task 2's main comparison)
-    grid_seeds: int = 100           # runs per scheme at every other rate of the rate x scheme grid
+    grid_seeds: int = 200           # runs per scheme at every other rate of the rate x scheme grid
     init_torch_seeds: int = 20      # of each cell's runs, how many also run on the torch side
     init_epochs: int = 300
     task3_seeds: int = 30           # runs per learning rate and per activation (all on both sides)
