@@ -21,7 +21,8 @@ def summary_lines(out, lang: str) -> list[str]:
     lines = [t("console.task1", lang, h="".join(t1["predicted_handmade"]), t="".join(t1["predicted_torch"])),
              task2_line(res["task2"], lang),
              t("console.parity", lang, checks=summary["checks"], torch=summary["checks"] - batched, batched=batched,
-               failed=summary["failed"], worst=num(summary["worst_rel_diff"], lang), where=res["parity"]["worst_record"])]
+               failed=summary["failed"], worst=num(summary["worst_rel_diff"], lang),
+               where=res["parity"]["worst_record"])]
     lines += [t("console.failed", lang, what=failure) for failure in res["parity"]["failures"][:MAX_FAILURES_SHOWN]]
     lines.append(t("console.wall", lang, seconds=num(round(res["timings"]["total_seconds"], 1), lang)))
     lines.append(t("console.report", lang, md=out.report_md, html=out.report_html.name, json=out.results_json.name))

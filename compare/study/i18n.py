@@ -77,7 +77,16 @@ def noun(name: str, value, lang: str) -> str:
 
 
 def quantity(value, name: str, lang: str) -> str:
-    """``value`` and its noun: "5 epochs", "42,5 эпохи"; None is the bare "—"."""
+    """``value`` and its noun: "5 epochs", "42,5 эпохи"; None is the bare "—".
+
+    The noun agrees with the number as shown: 138.5 shown to 3 digits is "138", so "138 эпох".
+    """
     if value is None:
         return num(None, lang)
-    return f"{num(value, lang)} {noun(name, value, lang)}"
+    text = num(value, lang)
+    shown = text.replace(",", ".").replace("\u00a0", "").replace("−", "-")
+    try:
+        value = float(shown)
+    except ValueError:  # scientific notation in Russian (1,2·10⁵): agree with the value itself
+        pass
+    return f"{text} {noun(name, value, lang)}"

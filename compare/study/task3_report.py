@@ -17,7 +17,7 @@ from compare.study.task3_training import cell_name
 
 
 def label(c: dict, key: str, lang: str) -> str:
-    return f"lr {num(c['lr'], lang)}" if key == "lr" else t(f"act.{c['activation']}", lang)
+    return t("lr_label", lang, lr=num(c["lr"], lang)) if key == "lr" else t(f"act.{c['activation']}", lang)
 
 
 def chain(cells: list[dict], verdict: dict, key: str, lang: str) -> str:
