@@ -51,24 +51,12 @@ def command_line(args) -> str:
 
 
 def run(args) -> int:
-    from compare.study import StudyConfig, run_study  # torch: only when the command runs (--help stays fast)
+    from compare.study import StudyConfig, run_study, summary_lines  # torch: only when the command runs
 
     cfg = StudyConfig.quick_preset(args.seed) if args.quick else StudyConfig.full(args.seed)
     out = run_study(cfg, args.out, lang=args.lang, command=command_line(args))
-    summary = out.summary
-    res = out.results
-    t1 = res["task1"]["outputs"]
-    print(f"task 1: predicted {''.join(t1['predicted_handmade'])} (handmade), {''.join(t1['predicted_torch'])} "
-          f"(torch) for abc")
-    print(f"task 2: best initialisation by reach share, then epochs: {res['task2']['best']}")
-    batched = res["parity"]["sections"].get("batched", {}).get("checks", 0)
-    print(f"parity: {summary['checks']} comparisons ({summary['checks'] - batched} with torch, {batched} batched "
-          f"vs alone), {summary['failed']} failed, worst relative difference {summary['worst_rel_diff']:.2e} "
-          f"({res['parity']['worst_record']})")
-    for failure in res["parity"]["failures"][:10]:
-        print(f"  FAILED {failure}")
-    print(f"wall time {res['timings']['total_seconds']:.1f} s")
-    print(f"report: {out.report_md} (also {out.report_html.name}, {out.results_json.name}, figures/)")
+    for line in summary_lines(out, args.lang):
+        print(line)
     if args.json:
-        write_json(args.json, res)
-    return 0 if summary["failed"] == 0 else 1
+        write_json(args.json, out.results)
+    return 0 if out.summary["failed"] == 0 else 1

@@ -9,10 +9,13 @@ A shape with a single spec runs alone through ``handmade.train`` /
 ``torch_ref.train_torch``, so the study's single runs (tasks 1 and 3) keep the
 plain trainers.
 
-A pair run's comparison is the per-epoch loss of the two sides:
-``abs_diff[k-1] = |L_handmade(k) - L_torch(k)|`` and one record
-``rel = max_k |L_h(k) - L_t(k)| / max_k max(|L_h(k)|, |L_t(k)|)`` judged by the
-dtype's ``trajectory`` tolerance (``compare.measure.tolerance``).
+A pair run's comparison is the harness's one trajectory verdict
+(``compare.trajectory.verdict.compare_histories``: the floored per-epoch relative
+difference against the dtype's ``trajectory`` tolerance; runs that part are
+re-synchronised step by step by ``compare.trajectory.resync.settle_parting`` and
+called *sensitive dynamics* or *mismatch*). :func:`parity` turns it into one
+counted record: ``max_rel_diff`` is the verdict's ``checked_rel_diff``, the note
+its status and reason.
 
 Batched handmade against batched torch shares one training loop
 (``handmade.contract.runs.run_members``), so a fault in that loop would show on
@@ -31,6 +34,9 @@ import torch
 
 from compare.measure.records import Record, compare_arrays, summarize
 from compare.measure.tolerance import tolerance_for
+from compare.study.outcomes import epochs_to
+from compare.trajectory.resync import settle_parting
+from compare.trajectory.verdict import SENSITIVE, TrajectoryComparison, compare_histories
 from handmade.contract.plan import TrainPlan
 from handmade.contract.runs import History
 from handmade.contract.spec import SHARED_FIELDS, MLPSpec
@@ -127,12 +133,6 @@ def check_batched(name: str, specs: list[MLPSpec], batched: list[History], membe
     return records, summary
 
 
-def epochs_to(loss: np.ndarray, threshold: float) -> int | None:
-    """The first epoch (1-based) whose loss is <= threshold, or None if the run never gets there."""
-    hits = np.flatnonzero(np.asarray(loss) <= threshold)
-    return int(hits[0]) + 1 if hits.size else None
-
-
 def loss_abs_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """|a_k - b_k| over the epochs both runs have (a diverged run may be shorter)."""
     n = min(len(a), len(b))
@@ -140,10 +140,29 @@ def loss_abs_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.abs(np.asarray(a[:n], dtype=np.float64) - np.asarray(b[:n], dtype=np.float64))
 
 
-def compare_histories(name: str, mine: History, ref: History, dtype: str = "float64") -> tuple[Record, np.ndarray]:
-    """The trajectory record (counted) and the per-epoch absolute loss difference."""
-    record = compare_arrays(name, mine.loss, ref.loss, tolerance_for(dtype).trajectory, kind="trajectory")
-    return record, loss_abs_diff(mine.loss, ref.loss)
+def trajectory_record(name: str, comparison: TrajectoryComparison) -> Record:
+    """One counted record of a trajectory verdict: passed = matched, rel = ``checked_rel_diff``.
+
+    The tolerance is the one the verdict was held to: the trajectory tolerance, or, for sensitive
+    dynamics, the one-step tolerance of the re-synchronised steps.
+    """
+    h, t = comparison.loss_handmade, comparison.loss_torch
+    diff = loss_abs_diff(h, t)
+    finite = np.isfinite(diff)
+    worst = int(np.argmax(np.where(finite, diff, -1.0))) if finite.any() else 0
+    tolerance = comparison.resync.tolerance if comparison.status == SENSITIVE else comparison.tolerance
+    return Record(name=name, kind="trajectory", shape=(len(t),),
+                  max_abs_diff=float(diff[worst]) if finite.any() else float("nan"),
+                  max_rel_diff=comparison.checked_rel_diff, worst_index=(worst,),
+                  handmade_at_worst=float(h[worst]) if len(h) else float("nan"),
+                  reference_at_worst=float(t[worst]) if len(t) else float("nan"), tolerance=tolerance,
+                  passed=comparison.matched, note=f"{comparison.status}: {comparison.reason}")
+
+
+def parity(name: str, spec: MLPSpec, plan: TrainPlan, mine: History, ref: History, X, Y) -> Record:
+    """The verdict on one pair of runs (handmade ``mine``, torch ``ref``), parted runs re-synchronised."""
+    comparison = settle_parting(compare_histories(spec, plan, mine, ref), X, Y, spec.init_params())
+    return trajectory_record(name, comparison)
 
 
 @dataclass
@@ -156,7 +175,11 @@ class PairRun:
     handmade: History
     torch: History
     record: Record
-    abs_diff: np.ndarray
+
+    @property
+    def abs_diff(self) -> np.ndarray:
+        """|L_handmade(k) - L_torch(k)| per epoch."""
+        return loss_abs_diff(self.handmade.loss, self.torch.loss)
 
     def summary(self, threshold: float) -> dict:
         """The numbers a table row needs; curves are kept separately."""
@@ -190,8 +213,7 @@ def run_pair(name: str, spec: MLPSpec, X, Y, plan: TrainPlan, trained: dict | No
         trained[spec, plan] = (train_many([spec], X, Y, plan, "handmade")[0],
                                train_many([spec], X, Y, plan, "torch")[0])
     mine, ref = trained[spec, plan]
-    record, diff = compare_histories(name, mine, ref, spec.dtype)
-    return PairRun(name, spec, plan, mine, ref, record, diff)
+    return PairRun(name, spec, plan, mine, ref, parity(name, spec, plan, mine, ref, X, Y))
 
 
 def torch_predict(spec: MLPSpec, params: dict, X: np.ndarray) -> np.ndarray:

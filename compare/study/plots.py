@@ -1,5 +1,8 @@
 """The study's figures. They only draw numbers the study computed (the results dict); no maths here.
 
+Tasks 2 and 3 and the cost sweep draw from ``plots_stats``; this module has task 1, the theory and
+``draw_all``.
+
 Every label is bilingual ("Loss / Потери") so one PNG serves both report
 languages. Log scales use ``nonpositive="mask"``: an epoch where the two
 losses are bit-identical has difference 0, which a log axis cannot show, so
@@ -12,10 +15,11 @@ import numpy as np
 
 from compare.figures.canvas import log_axis, save_figure, subplots
 from compare.figures.curves import CurveLabels, pair_panels
+from compare.study import plots_stats as stats
 from compare.study.i18n import bi
 
 COLORS = {"handmade": "tab:blue", "torch": "tab:orange"}
-FILES = ("task1_letters", "task1_loss", "task1_robustness", "task2_curves", "task2_epochs", "task3_lr",
+FILES = ("task1_letters", "task1_loss", "task1_robustness", "task2_curves", "task2_epochs", "task2_grid", "task3_lr",
          "task3_activations", "theory_activations", "theory_vanishing", "theory_collapse", "theory_cost")
 
 
@@ -63,76 +67,6 @@ def task1_robustness(res):
     ax.grid(alpha=0.3)
     ax.legend()
     return fig
-
-
-def task2_curves(res):
-    schemes = res["schemes"]
-    cols = 5
-    rows_n = int(np.ceil(len(schemes) / cols))
-    fig, axes = subplots(rows_n, cols, figsize=(15, 3.3 * rows_n), sharex=True, sharey=True, squeeze=False)
-    for ax, s in zip(axes.flat, schemes):
-        epochs = np.arange(1, len(s["curve_median"]) + 1)
-        ax.fill_between(epochs, s["curve_q10"], s["curve_q90"], color="tab:blue", alpha=0.25,
-                        label=bi("band"))
-        ax.plot(epochs, s["curve_median"], color="tab:blue", lw=2, label=bi("median"))
-        ax.axhline(res["threshold"], color="tab:red", ls=":", lw=1, label=bi("threshold"))
-        log_axis(ax)
-        ax.set_title(s["name"], fontsize=9)
-        ax.grid(alpha=0.3)
-    for ax in axes.flat[len(schemes):]:
-        ax.axis("off")
-    for ax in axes[-1]:
-        ax.set_xlabel(bi("epoch"))
-    for ax in axes[:, 0]:
-        ax.set_ylabel(bi("loss"))
-    axes[0, 0].legend(fontsize=7)
-    fig.suptitle(bi("init_curves_title") + f" ({res['seeds']} seeds)")
-    return fig
-
-
-def task2_epochs(res):
-    schemes = res["schemes"]
-    names = [s["name"] for s in schemes]
-    y = np.arange(len(schemes))
-    fig, (a1, a2, a3) = subplots(1, 3, figsize=(15, 0.45 * len(schemes) + 2), sharey=True,
-                                     width_ratios=(3, 1.2, 1.2))
-    never_x = res["plan"]["epochs"] * 1.05
-    for i, s in enumerate(schemes):
-        hit = [r["epochs_to_threshold"] for r in s["runs"] if r["epochs_to_threshold"] is not None]
-        miss = sum(r["epochs_to_threshold"] is None for r in s["runs"])
-        jitter = np.linspace(-0.25, 0.25, max(len(hit), 1))[:len(hit)]
-        a1.scatter(hit, i + jitter, s=12, color="tab:blue", alpha=0.7)
-        if s["median_epochs_to_threshold"] is not None:
-            a1.plot([s["median_epochs_to_threshold"]] * 2, [i - 0.35, i + 0.35], color="k", lw=2)
-        if miss:
-            a1.scatter([never_x], [i], marker="x", color="tab:red", s=40)
-            a1.annotate(f"{miss}x", (never_x, i), xytext=(6, -3), textcoords="offset points", fontsize=8,
-                        color="tab:red")
-    a1.axvline(res["plan"]["epochs"], color="grey", ls=":")
-    a1.set_xlabel(bi("epochs_to_thr"))
-    a1.set_title(bi("epochs_title") + " (x = " + bi("never") + ")", fontsize=10)
-    a1.set_yticks(y, names)
-    a1.invert_yaxis()
-    a1.grid(alpha=0.3)
-    a2.barh(y, [100 * s["reach_share"] for s in schemes], color="tab:green")
-    a2.set_xlim(0, 105)
-    a2.set_xlabel(bi("reached_pct"))
-    a2.grid(alpha=0.3)
-    a3.barh(y - 0.2, [100 * s["dead_start"] for s in schemes], height=0.4, color="tab:gray", label=bi("start"))
-    a3.barh(y + 0.2, [100 * s["dead_end"] for s in schemes], height=0.4, color="tab:red", label=bi("end"))
-    a3.set_xlim(0, 105)
-    a3.set_xlabel(bi("dead_pct"))
-    a3.legend(fontsize=7)
-    a3.grid(alpha=0.3)
-    return fig
-
-
-def task3_lr(res):
-    return _pair_panels(res["learning_rates"], lambda r: f"lr={r['lr']:g}", bi("lr_title"))
-
-
-def task3_activations(res):
-    return _pair_panels(res["activations"], lambda r: r["activation"], bi("act_title"))
 
 
 def theory_activations(res):
@@ -192,30 +126,6 @@ def theory_collapse(res):
     return fig
 
 
-def theory_cost(res, timings, task3):
-    names = res["cost"]["activations"]
-    x = np.arange(len(names))
-    fig, (a1, a2) = subplots(1, 2, figsize=(12, 4.2))
-    a1.bar(x - 0.2, [timings[n]["handmade_ms"] for n in names], width=0.4, label="handmade (NumPy)",
-           color=COLORS["handmade"])
-    a1.bar(x + 0.2, [timings[n]["torch_ms"] for n in names], width=0.4, label="torch (+autograd)",
-           color=COLORS["torch"])
-    a1.set_xticks(x, names)
-    a1.set_ylabel(bi("ms"))
-    a1.set_title(bi("cost_title") + f" (n = {res['cost']['elements']:.0e} float64)")
-    a1.legend()
-    a1.grid(alpha=0.3, axis="y")
-    runs = task3["activations"]
-    epochs = [r["epochs_to_threshold_handmade"] for r in runs]
-    a2.bar(np.arange(len(runs)), [e if e is not None else task3["epochs"] for e in epochs],
-           color=["tab:green" if e is not None else "tab:red" for e in epochs])
-    a2.set_xticks(np.arange(len(runs)), [r["activation"] for r in runs])
-    a2.set_ylabel(bi("epochs_to_thr"))
-    a2.set_title(bi("epochs_act_title") + " (" + bi("red_never") + ")", fontsize=10)
-    a2.grid(alpha=0.3, axis="y")
-    return fig
-
-
 def draw_all(results: dict, out_dir, dpi: int, tick) -> dict[str, str]:
     """Draw every figure into ``out_dir``; return {figure key: file name}."""
     t1, t2, t3, th = results["task1"], results["task2"], results["task3"], results["theory"]
@@ -223,14 +133,15 @@ def draw_all(results: dict, out_dir, dpi: int, tick) -> dict[str, str]:
         "task1_letters": lambda: task1_letters(t1),
         "task1_loss": lambda: task1_loss(t1),
         "task1_robustness": lambda: task1_robustness(t1),
-        "task2_curves": lambda: task2_curves(t2),
-        "task2_epochs": lambda: task2_epochs(t2),
-        "task3_lr": lambda: task3_lr(t3),
-        "task3_activations": lambda: task3_activations(t3),
+        "task2_curves": lambda: stats.task2_curves(t2),
+        "task2_epochs": lambda: stats.task2_epochs(t2),
+        "task2_grid": lambda: stats.task2_grid(t2),
+        "task3_lr": lambda: stats.task3_lr(t3),
+        "task3_activations": lambda: stats.task3_activations(t3),
         "theory_activations": lambda: theory_activations(th),
         "theory_vanishing": lambda: theory_vanishing(th),
         "theory_collapse": lambda: theory_collapse(th),
-        "theory_cost": lambda: theory_cost(th, results["timings"]["activation_cost"], t3),
+        "theory_cost": lambda: stats.theory_cost(th["cost"], results["timings"]["activation_cost"]),
     }
     files = {}
     for key in FILES:

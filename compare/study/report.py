@@ -14,7 +14,7 @@ from pathlib import Path
 
 from compare.measure.tolerance import tolerance_for
 from compare.present.tables import markdown_table
-from compare.study import cost, task1, task2_init, task3_training, theory
+from compare.study import cost, task1, task2_report, task3_report, theory
 from compare.study.blocks import Figure, Heading, Para, Table, num
 from compare.study.i18n import t
 from compare.study.pairs import BATCHED_KIND
@@ -54,11 +54,11 @@ def build(results: dict, lang: str, figures: dict) -> list:
         Para(t("intro", lang, command=command)),
         *parity_blocks(results, lang),
         *task1.blocks(results["task1"], lang, figures),
-        *task2_init.blocks(results["task2"], lang, figures),
-        *task3_training.blocks(results["task3"], lang, figures),
+        *task2_report.blocks(results["task2"], lang, figures),
+        *task3_report.blocks(results["task3"], lang, figures),
         *theory.blocks(results["theory"], lang, figures),
-        *cost.blocks(results["theory"]["cost"], results["timings"]["activation_cost"], results["task3"], lang,
-                     figures),
+        *cost.blocks(results["theory"]["cost"], results["timings"]["activation_cost"],
+                     task3_report.epochs_by_activation(results["task3"]), lang, figures),
         Heading(2, t("repro.title", lang)),
         Para(t("repro.text", lang, command=command, versions=versions)),
     ]

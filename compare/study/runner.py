@@ -16,17 +16,17 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 from compare.files.atomic import to_jsonable, write_json, write_text
 from compare.measure.records import summarize
 from compare.present.progress import progress_bar
 from compare.study import cost, plots, report, task1, task2_init, task3_training, theory
-from compare.study.config import INIT_SCHEMES, LEARNING_RATES, TASK3_ACTIVATIONS, StudyConfig
+from compare.study.config import INIT_RATES, LEARNING_RATES, TASK3_ACTIVATIONS, StudyConfig
 from compare.study.i18n import check_lang
 from compare.study.pairs import BATCHED_KIND
 
 N_THEORY_STEPS = 4  # gallery, vanishing, collapse, cost
-N_TASK2_BATCH_STEPS = 3  # handmade batch, torch batch, batched vs separate
 
 
 @dataclass
@@ -42,8 +42,8 @@ class StudyOutput:
 
 
 def total_steps() -> int:
-    return 2 + N_TASK2_BATCH_STEPS + len(INIT_SCHEMES) + len(LEARNING_RATES) + len(TASK3_ACTIVATIONS) \
-        + N_THEORY_STEPS + len(plots.FILES) + 1
+    return 2 + 1 + len(INIT_RATES) + len(LEARNING_RATES) + len(TASK3_ACTIVATIONS) + N_THEORY_STEPS \
+        + len(plots.FILES) + 1
 
 
 def versions() -> dict:
@@ -71,9 +71,15 @@ def run_study(cfg: StudyConfig, out_dir, lang: str = "en", command: str = "mlp-p
     words, so results.json is the same for every language.
     """
     check_lang(lang)
-    # The study's networks are tiny: thread start-up costs more than it saves. Keeps timings steadier too.
+    # The study's networks are tiny: a second thread costs more than it saves, and on a busy 2-core
+    # machine a BLAS call split in two waits for the busier core (task 2's 3000-network batch: 18 s
+    # with two OpenBLAS threads at load 4, 4 s with one). One thread for torch and for BLAS.
     torch.set_num_threads(1)
-    out_dir = Path(out_dir)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _run(cfg, Path(out_dir), lang, command, progress)
+
+
+def _run(cfg: StudyConfig, out_dir: Path, lang: str, command: str, progress: bool | None) -> StudyOutput:
     start = time.perf_counter()
     section_times, records, batched = {}, {}, []
     results = {}

@@ -14,7 +14,7 @@ from compare.measure.records import compare_arrays
 from compare.measure.tolerance import tolerance_for
 from compare.step.parity import compare_step
 from compare.study.blocks import Figure, Heading, Para, Table, num, pct
-from compare.study.i18n import t
+from compare.study.i18n import quantity, t
 from compare.study.pairs import run_pair, torch_predict
 from handmade.contract.plan import TrainPlan
 from handmade.contract.spec import MLPSpec
@@ -29,7 +29,7 @@ EXAMPLE_FLIPS = 3  # the noisy examples drawn next to the clean letters
 def run(cfg, tick) -> tuple[dict, list]:
     """Train, test and compare; return (results, parity records)."""
     X, Y = letters()
-    spec = SPEC.replace(seed=cfg.seed)
+    spec = SPEC.replace(seed=cfg.first_seed)
     plan = TrainPlan(optimizer="sgd", lr=cfg.lr, epochs=cfg.task1_epochs)
     tol = tolerance_for(spec.dtype).trajectory
     records = list(compare_step(spec, X, Y).records)
@@ -46,7 +46,7 @@ def run(cfg, tick) -> tuple[dict, list]:
 
     robust = {"flips": [], "samples": [], "accuracy_handmade": [], "accuracy_torch": [], "agreement": []}
     for flips in range(cfg.max_flips + 1):
-        Xn, Yn = noisy_letters(flips, cfg.noisy_copies, seed=cfg.seed + flips)
+        Xn, Yn = noisy_letters(flips, cfg.noisy_copies, seed=cfg.first_seed + flips)
         nh, nt = net.predict(Xn), torch_predict(spec, pair.torch.final_params, Xn)
         records.append(compare_arrays(f"task1 outputs, {flips} flipped pixels", nh, nt, tol, kind="trajectory"))
         want = Yn.argmax(axis=1)
@@ -56,7 +56,7 @@ def run(cfg, tick) -> tuple[dict, list]:
         robust["accuracy_torch"].append(float(np.mean(nt.argmax(axis=1) == want)))
         robust["agreement"].append(float(np.mean(nh.argmax(axis=1) == nt.argmax(axis=1))))
 
-    Xe, Ye = noisy_letters(EXAMPLE_FLIPS, 1, seed=cfg.seed + 1000)
+    Xe, Ye = noisy_letters(EXAMPLE_FLIPS, 1, seed=cfg.first_seed + 1000)
     examples = {
         "flips": EXAMPLE_FLIPS, "images": Xe, "true": [LETTER_NAMES[i] for i in Ye.argmax(axis=1)],
         "predicted_handmade": [LETTER_NAMES[i] for i in net.predict(Xe).argmax(axis=1)],
@@ -101,27 +101,28 @@ def conclude(res: dict, lang: str) -> list[str]:
     else:
         lines.append(t("t1.wrong", lang, sides=", ".join(wrong)))
     reached = res["epochs_to_threshold"]["handmade"]
-    lines.append(t("t1.loss_fell", lang, l0=num(res["initial_loss"]), l1=num(res["final_loss"]["handmade"]),
-                   epochs=res["trajectory"]["epochs"], threshold=num(res["threshold"]))
-                 + " " + (t("t1.reached", lang, epoch=reached, threshold=num(res["threshold"])) if reached
+    lines.append(t("t1.loss_fell", lang, l0=num(res["initial_loss"], lang),
+                   l1=num(res["final_loss"]["handmade"], lang),
+                   epochs=quantity(res["trajectory"]["epochs"], "epoch", lang), threshold=num(res["threshold"], lang))
+                 + " " + (t("t1.reached", lang, epoch=reached, threshold=num(res["threshold"], lang)) if reached
                           else t("t1.not_reached", lang)))
     traj = res["trajectory"]
-    lines.append(t("t1.same_curve", lang, diff=num(traj["max_abs_diff"]), equal=traj["epochs_exactly_equal"],
+    lines.append(t("t1.same_curve", lang, diff=num(traj["max_abs_diff"], lang), equal=traj["epochs_exactly_equal"],
                    epochs=traj["epochs"]))
     rob = res["robustness"]
     acc = rob["accuracy_handmade"]
     ok = [f for f, a in zip(rob["flips"], acc) if a >= 0.9]
     below = [f for f, a in zip(rob["flips"], acc) if a < 0.9]
     if not below:
-        lines.append(t("t1.robust_all", lang, last=rob["flips"][-1], acc=pct(acc[-1])))
+        lines.append(t("t1.robust_all", lang, last=rob["flips"][-1], acc=pct(acc[-1], lang)))
     else:
         first = below[0]
-        sentence = t("t1.robust_until", lang, first=first, acc=pct(acc[rob["flips"].index(first)]),
+        sentence = t("t1.robust_until", lang, first=first, acc=pct(acc[rob["flips"].index(first)], lang),
                      ok=max(ok) if ok else "-")
         if first != rob["flips"][-1]:
-            sentence += " " + t("t1.robust_last", lang, last=rob["flips"][-1], acc_last=pct(acc[-1]))
+            sentence += " " + t("t1.robust_last", lang, last=rob["flips"][-1], acc_last=pct(acc[-1], lang))
         lines.append(sentence)
-    lines.append(t("t1.agreement", lang, agree=pct(min(rob["agreement"]))))
+    lines.append(t("t1.agreement", lang, agree=pct(min(rob["agreement"]), lang)))
     return lines
 
 
@@ -129,16 +130,17 @@ def blocks(res: dict, lang: str, figures: dict) -> list:
     out = res["outputs"]
     rows = []
     for i, name in enumerate(out["letters"]):
-        rows.append([name] + [num(v) for v in out["handmade"][i]] + [out["predicted_handmade"][i]]
-                    + [num(v) for v in out["torch"][i]] + [out["predicted_torch"][i]])
+        rows.append([name] + [num(v, lang) for v in out["handmade"][i]] + [out["predicted_handmade"][i]]
+                    + [num(v, lang) for v in out["torch"][i]] + [out["predicted_torch"][i]])
     headers = [t("col.letter", lang)] + [f"s{k + 1} (h)" for k in range(3)] + [t("col.pred_h", lang)] \
         + [f"s{k + 1} (t)" for k in range(3)] + [t("col.pred_t", lang)]
     rob = res["robustness"]
-    rob_rows = [[f, n, pct(a), pct(b), pct(g)] for f, n, a, b, g in
+    rob_rows = [[f, n, pct(a, lang), pct(b, lang), pct(g, lang)] for f, n, a, b, g in
                 zip(rob["flips"], rob["samples"], rob["accuracy_handmade"], rob["accuracy_torch"], rob["agreement"])]
     return [
         Heading(2, t("t1.title", lang)),
-        Para(t("t1.setup", lang, lr=num(res["plan"]["lr"]), epochs=res["plan"]["epochs"], seed=res["spec"]["seed"])),
+        Para(t("t1.setup", lang, lr=num(res["plan"]["lr"], lang), epochs=quantity(res["plan"]["epochs"], "epoch", lang),
+               seed=res["spec"]["seed"])),
         Table(headers, rows),
         Figure(figures["task1_letters"], t("fig.task1_letters", lang)),
         Figure(figures["task1_loss"], t("fig.task1_loss", lang)),

@@ -67,7 +67,7 @@ def vanishing(cfg) -> tuple[dict, list]:
     for name in DEEP_ACTIVATIONS:
         norms = {"handmade": [], "torch": []}
         for k in range(cfg.deep_seeds):
-            spec = MLPSpec(sizes=sizes, activation=name, init=DEEP_INIT, seed=cfg.seed + k)
+            spec = MLPSpec(sizes=sizes, activation=name, init=DEEP_INIT, seed=cfg.first_seed + k)
             params = spec.init_params()
             step = compare_step(spec, X, Y, params)
             for r in step.records:
@@ -86,13 +86,13 @@ def vanishing(cfg) -> tuple[dict, list]:
 
 def collapse(cfg) -> tuple[dict, list]:
     X, Y = letters()
-    spec = MLPSpec(sizes=(30, 16, 16, 3), activation="identity", init="torch_default", seed=cfg.seed)
+    spec = MLPSpec(sizes=(30, 16, 16, 3), activation="identity", init="torch_default", seed=cfg.first_seed)
     net = MLP(spec)
     history = train(net, X, Y, TrainPlan(lr=cfg.lr, epochs=cfg.collapse_epochs))
     p = net.params
     W = p["layers.2.weight"] @ p["layers.1.weight"] @ p["layers.0.weight"]
     b = p["layers.2.weight"] @ (p["layers.1.weight"] @ p["layers.0.bias"] + p["layers.1.bias"]) + p["layers.2.bias"]
-    Xn, _ = noisy_letters(3, max(cfg.noisy_copies // 10, 1), seed=cfg.seed + 2000)
+    Xn, _ = noisy_letters(3, max(cfg.noisy_copies // 10, 1), seed=cfg.first_seed + 2000)
     Xt = np.vstack([X, Xn])
     out_net = net.predict(Xt)
     out_lin = Xt @ W.T + b
@@ -123,40 +123,42 @@ def conclude_gallery(g: dict, lang: str) -> list[str]:
     by = {a["name"]: a for a in g["activations"]}
     lines = []
     if "sigmoid" in by and "tanh" in by:
-        lines.append(t("th.df_max", lang, s=num(by["sigmoid"]["df_max"]), th=num(by["tanh"]["df_max"]),
-                       s4=num(by["sigmoid"]["df_at_minus4"]), th4=num(by["tanh"]["df_at_minus4"])))
+        lines.append(t("th.df_max", lang, s=num(by["sigmoid"]["df_max"], lang), th=num(by["tanh"]["df_max"], lang),
+                       s4=num(by["sigmoid"]["df_at_minus4"], lang), th4=num(by["tanh"]["df_at_minus4"], lang)))
     if "relu" in by and "leaky_relu" in by:
-        lines.append(t("th.relu_kink", lang, r0=num(by["relu"]["df_at_0"]), r0t=num(by["relu"]["df_at_0_torch"]),
-                       l4=num(by["leaky_relu"]["df_at_minus4"])))
+        lines.append(t("th.relu_kink", lang, r0=num(by["relu"]["df_at_0"], lang),
+                       r0t=num(by["relu"]["df_at_0_torch"], lang), l4=num(by["leaky_relu"]["df_at_minus4"], lang)))
     worst = max(g["activations"], key=lambda a: max(a["rel_diff_f"], a["rel_diff_df"]))
     lines.append(t("th.gallery_parity", lang, n=len(g["activations"]),
-                   diff=num(max(worst["rel_diff_f"], worst["rel_diff_df"])), name=worst["name"]))
+                   diff=num(max(worst["rel_diff_f"], worst["rel_diff_df"]), lang), name=worst["name"]))
     return lines
 
 
 def conclude_vanishing(v: dict, lang: str) -> list[str]:
     acts = v["activations"]
-    lines = [t("th.vanish_ratio", lang, name=name, ratio=num(acts[name]["first_over_last"]))
+    lines = [t("th.vanish_ratio", lang, name=name, ratio=num(acts[name]["first_over_last"], lang))
              for name in acts]
     shrink = sorted(acts, key=lambda n: acts[n]["first_over_last"])
     lines.append(t("th.vanish_worst", lang, worst=shrink[0], best=shrink[-1],
-                   factor=num(acts[shrink[-1]]["first_over_last"] / acts[shrink[0]]["first_over_last"])))
+                   factor=num(acts[shrink[-1]]["first_over_last"] / acts[shrink[0]]["first_over_last"], lang)))
     return lines
 
 
 def conclude_collapse(c: dict, lang: str) -> list[str]:
     tiny = c["rel_diff"] <= 1e-12
-    return [t("th.collapse", lang, diff=num(c["max_abs_diff"]), rel=num(c["rel_diff"]), samples=c["samples"],
+    return [t("th.collapse", lang, diff=num(c["max_abs_diff"], lang), rel=num(c["rel_diff"], lang),
+              samples=c["samples"],
               shape="x".join(map(str, c["W_shape"])), rank=c["rank"]),
             t("th.collapse_yes" if tiny else "th.collapse_no", lang)]
 
 
 def blocks(res: dict, lang: str, figures: dict) -> list:
     g, v, c = res["gallery"], res["vanishing"], res["collapse"]
-    g_rows = [[a["name"], num(a["df_at_0"]), num(a["df_at_0_torch"]), num(a["df_max"]), num(a["df_at_minus4"]),
-               num(a["rel_diff_f"]), num(a["rel_diff_df"])] for a in g["activations"]]
+    g_rows = [[a["name"], num(a["df_at_0"], lang), num(a["df_at_0_torch"], lang), num(a["df_max"], lang),
+               num(a["df_at_minus4"], lang),
+               num(a["rel_diff_f"], lang), num(a["rel_diff_df"], lang)] for a in g["activations"]]
     n_layers = len(v["sizes"]) - 1
-    v_rows = [[name] + [num(x) for x in d["handmade"]] + [num(d["first_over_last"])]
+    v_rows = [[name] + [num(x, lang) for x in d["handmade"]] + [num(d["first_over_last"], lang)]
               for name, d in v["activations"].items()]
     return [
         Heading(2, t("th.title", lang)),
@@ -173,7 +175,7 @@ def blocks(res: dict, lang: str, figures: dict) -> list:
         *[Para(line) for line in conclude_vanishing(v, lang)],
         Heading(3, t("th.collapse_title", lang)),
         Para(t("th.collapse_setup", lang, sizes="-".join(map(str, c["sizes"])), epochs=c["epochs"],
-               loss=num(c["final_loss"]))),
+               loss=num(c["final_loss"], lang))),
         Figure(figures["theory_collapse"], t("fig.theory_collapse", lang)),
         *[Para(line) for line in conclude_collapse(c, lang)],
     ]
