@@ -24,6 +24,10 @@ elu         z if z > 0 else alpha * (exp(z) - 1)             alpha
 softplus    log(1 + exp(beta z)) / beta; z if beta z > 20    0.5
 gelu        z * Phi(z) = z/2 * (1 + erf(z / sqrt 2))         0.5
 ==========  ===============================================  =====================
+
+``softmax`` (exp(z_c) / sum_k exp(z_k) along each row) is not element-wise: it is only an
+output activation, the link of the ``ce`` loss, which differentiates through it
+(``OUTPUT_ONLY``; see ``handmade.losses``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .contract.errors import InvalidInput
 from .contract.naming import canonical, resolve
 
 _INV_SQRT2 = 1.0 / np.sqrt(2.0)
@@ -144,6 +149,24 @@ ACTIVATIONS: dict[str, ActivationEntry] = {
 }
 
 
+def softmax(z):
+    """Each row (the last axis) as probabilities: exp(z - max) / sum exp(z - max)."""
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _softmax_grad(z, a):
+    raise InvalidInput("softmax has no element-wise derivative: it is the output activation of the ce loss, which "
+                       "differentiates through it (dL/dz = p - y)")
+
+
+# Output activations that are not element-wise: allowed only as the link of a loss (handmade.losses),
+# which differentiates through them, so their derivative is never taken alone.
+OUTPUT_ONLY: dict[str, ActivationEntry] = {
+    "softmax": ActivationEntry(softmax, _softmax_grad),
+}
+
+
 class Activation:
     """A resolved activation: ``Activation("leaky_relu(negative_slope=0.2)")``.
 
@@ -154,15 +177,16 @@ class Activation:
     def __init__(self, spec: str | Activation):
         if isinstance(spec, Activation):
             spec = spec.spec
-        self.name, self.params = resolve("activation", spec, ACTIVATIONS)
-        entry = ACTIVATIONS[self.name]
+        self.name, self.params = resolve("activation", spec, {**ACTIVATIONS, **OUTPUT_ONLY})
+        entry = ACTIVATIONS.get(self.name) or OUTPUT_ONLY[self.name]
+        self.elementwise = self.name in ACTIVATIONS
         self.smooth = entry.smooth
         self._f, self._df = entry.f, entry.df
 
     @property
     def spec(self) -> str:
         """The canonical string; only non-default parameters are written."""
-        return canonical(self.name, self.params, ACTIVATIONS[self.name].defaults)
+        return canonical(self.name, self.params, (ACTIVATIONS.get(self.name) or OUTPUT_ONLY[self.name]).defaults)
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         """f(z), element-wise."""

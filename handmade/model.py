@@ -11,8 +11,11 @@ torch layout, and a_{-1} = X:
                                     da_{l-1} = dz_l W_l              (N, in)
 
 f_l is the hidden activation for l < L-1 and the output activation for the
-last layer. Shapes: X (N, n_0) -> s (N, n_L). Gradient names mirror their
-forward twins (dW, db, dz, da), as in a hand-derived backprop.
+last layer. A loss with a link (``ce``: softmax, ``bce``: sigmoid; see
+``handmade.losses``) is a function of the logits z_{L-1} and gives
+dz_{L-1} = dL/dz_{L-1} (= (p - y)/N for ``ce``) directly: dL/ds is not formed.
+Shapes: X (N, n_0) -> s (N, n_L). Gradient names mirror their forward twins
+(dW, db, dz, da), as in a hand-derived backprop.
 
 (A training step that computes the same numbers with fewer copies lives in
 ``handmade.fast``; this file is the formulas, and the fast step's contract.)
@@ -28,7 +31,7 @@ from .activations import Activation
 from .contract.errors import InvalidInput
 from .contract.keys import layer_keys
 from .contract.spec import MLPSpec, as_matrix, check_data, check_params
-from .losses import get_loss
+from .losses import get_loss, one_hot
 
 
 @dataclass
@@ -36,7 +39,8 @@ class Gradients:
     """Everything backward computes, for layer-by-layer comparison.
 
     ``params``: dL/dparameter, same keys and shapes as the parameters;
-    ``input``: dL/dX (N, n_0); ``z[l]`` = dL/dz_l and ``a[l]`` = dL/da_l, (N, n_{l+1}).
+    ``input``: dL/dX (N, n_0); ``z[l]`` = dL/dz_l and ``a[l]`` = dL/da_l, (N, n_{l+1})
+    (``a[-1]``, dL/ds, is None for a loss with a link: it is never formed).
     """
 
     params: dict[str, np.ndarray]
@@ -102,9 +106,10 @@ class MLP:
             self._cache = cache
 
     def loss(self, Y: np.ndarray) -> float:
-        """The spec's loss of the last forward output against Y (N, n_L)."""
-        s = self._output()
-        return float(self._loss.f(s, self._targets(Y, s)))
+        """The spec's loss of the last forward output against Y (N, n_L), or integer labels (N,) for ce/bce."""
+        _, zs, acts = self._require_cache()
+        scores = zs[-1] if self._loss.link else acts[-1]   # a linked loss takes the logits
+        return float(self._loss.f(scores, self._targets(Y, acts[-1])))
 
     # -- backward ----------------------------------------------------------------
     def backward(self, Y: np.ndarray) -> Gradients:
@@ -117,10 +122,11 @@ class MLP:
         n = len(self.activations)
         dz_list, da_list = [None] * n, [None] * n
         grads = {}
-        da = self._loss.df(acts[-1], Y)                         # da_{L-1} = dL/ds        (N, n_L)
+        da, dz = self._output_gradients(zs[-1], acts[-1], Y)    # dL/ds, dL/dz_{L-1}       (N, n_L)
         for l in range(n - 1, -1, -1):
             w_key, b_key = self.keys[l]
-            dz = da * self.activations[l].grad(zs[l], acts[l])  # dz_l = da_l * f_l'(z_l)  (N, out)
+            if l < n - 1:
+                dz = da * self.activations[l].grad(zs[l], acts[l])  # dz_l = da_l * f_l'(z_l)  (N, out)
             a_prev = acts[l - 1] if l > 0 else X
             grads[w_key] = dz.T @ a_prev                        # dW_l = dz_l^T a_{l-1}   (out, in)
             if self.spec.bias:
@@ -129,6 +135,13 @@ class MLP:
             da = dz @ self.params[w_key]                        # da_{l-1} = dz_l W_l     (N, in)
         ordered = {key: grads[key] for key in self.params}
         return Gradients(params=ordered, input=da, z=dz_list, a=da_list)
+
+    def _output_gradients(self, z, s, Y) -> tuple[np.ndarray | None, np.ndarray]:
+        """(dL/ds, dL/dz) of the output layer: dL/dz = dL/ds * f'(z), or straight from a linked loss."""
+        if self._loss.link:
+            return None, self._loss.df(z, Y)                    # the loss differentiates through its link
+        da = self._loss.df(s, Y)
+        return da, da * self.activations[-1].grad(z, s)
 
     # -- helpers -------------------------------------------------------------------
     @property
@@ -142,10 +155,9 @@ class MLP:
             raise InvalidInput("call forward(X) before loss(Y) or backward(Y)")
         return self._cache
 
-    def _output(self):
-        return self._require_cache()[2][-1]
-
     def _targets(self, Y, s):
+        if self._loss.link and np.asarray(Y).ndim == 1 and np.asarray(Y).dtype.kind in "iu":
+            Y = one_hot(Y, s.shape[-1], self.dtype)            # class labels for a classifier
         Y = as_matrix(Y, "Y", self.dtype)
         if Y.shape != s.shape:
             raise InvalidInput(f"Y has shape {Y.shape} but the output has shape {s.shape}")
@@ -163,7 +175,7 @@ class MLP:
 
 
 _TORCH_NAMES = {"identity": "Identity", "relu": "ReLU", "leaky_relu": "LeakyReLU", "sigmoid": "Sigmoid",
-                "tanh": "Tanh", "elu": "ELU", "softplus": "Softplus", "gelu": "GELU"}
+                "tanh": "Tanh", "elu": "ELU", "softplus": "Softplus", "gelu": "GELU", "softmax": "Softmax"}
 
 
 def _torch_style(act: Activation) -> str:
@@ -172,4 +184,6 @@ def _torch_style(act: Activation) -> str:
     args = ", ".join(f"{k}={v}" for k, v in act.params.items())
     if act.name == "gelu":
         args = "approximate='none'"
+    if act.name == "softmax":
+        args = "dim=-1"
     return f"{name}({args})"

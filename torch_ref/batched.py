@@ -55,16 +55,21 @@ class BatchedTorchMLP(nn.Module):
         self.output_activation = torch_activation(self.spec.output_activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.logits_and_output(x)[1]
+
+    def logits_and_output(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(z_{L-1}, s), each (K, N, n_L): the members' last pre-activations and outputs."""
         a = x.expand(len(self.weights[0]), *x.shape)
         last = len(self.weights) - 1
         for l, (w, b) in enumerate(zip(self.weights, self.biases)):
             z = torch.baddbmm(b.unsqueeze(1), a, w.transpose(1, 2))
             a = (self.output_activation if l == last else self.activation)(z)
-        return a
+        return z, a
 
-    def member_losses(self, s: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Each member's loss (K,): ``torch_ref.losses`` reduce the last two axes, one network's block."""
-        return torch_loss(self.spec.loss, s, y)
+    def member_losses(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Each member's loss (K,) on ``x``: ``torch_ref.losses`` reduce the last two axes, one network's block."""
+        z, s = self.logits_and_output(x)
+        return torch_loss(self.spec.loss, s, y, logits=z)
 
     def named_stacks(self) -> dict[str, nn.Parameter]:
         """The stacked parameters under one network's keys (``layers.{l}.weight`` ...)."""
@@ -86,7 +91,7 @@ class _TorchEngine:
     def losses(self, xb: torch.Tensor, yb: torch.Tensor) -> np.ndarray:
         self._batch = (xb, yb)
         self.optimizer.zero_grad(set_to_none=True)
-        losses = self.model.member_losses(self.model(xb), yb)
+        losses = self.model.member_losses(xb, yb)
         self._loss = losses.sum()
         return losses.detach().cpu().numpy().astype(np.float64)
 

@@ -16,6 +16,8 @@ from torch import nn
 from handmade.activations import Activation
 from handmade.contract.spec import MLPSpec
 
+from .losses import torch_loss
+
 # name -> factory(**params) of the torch module with the same formula and defaults.
 TORCH_ACTIVATIONS = {
     "identity": lambda: nn.Identity(),
@@ -26,6 +28,7 @@ TORCH_ACTIVATIONS = {
     "elu": lambda alpha: nn.ELU(alpha),
     "softplus": lambda beta, threshold: nn.Softplus(beta, threshold),
     "gelu": lambda: nn.GELU(approximate="none"),
+    "softmax": lambda: nn.Softmax(dim=-1),
 }
 
 TORCH_DTYPES = {"float64": torch.float64, "float32": torch.float32}
@@ -58,6 +61,10 @@ class TorchMLP(nn.Module):
         self.load_numpy(spec.init_params() if params is None else params)
 
     def forward(self, x: torch.Tensor, keep: bool = False) -> torch.Tensor:
+        return self.logits_and_output(x, keep)[1]
+
+    def logits_and_output(self, x: torch.Tensor, keep: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """(z_{L-1}, s): the last layer's pre-activation (what a loss with a link takes) and the output."""
         self.kept = []
         last = len(self.layers) - 1
         for l, layer in enumerate(self.layers):
@@ -67,9 +74,15 @@ class TorchMLP(nn.Module):
                 z.retain_grad()
                 if x is z:  # nn.Identity returns its input: give a_l its own node
                     x = z.view_as(z)
-                x.retain_grad()
+                if x.requires_grad:  # the output off the loss's path (a linked loss takes z) gets no gradient
+                    x.retain_grad()
                 self.kept.append((z, x))
-        return x
+        return z, x
+
+    def loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The spec's loss of the network on ``x`` against ``y`` (from the logits for ce/bce)."""
+        z, s = self.logits_and_output(x)
+        return torch_loss(self.spec.loss, s, y, logits=z)
 
     def load_numpy(self, params: dict[str, np.ndarray]) -> None:
         """Load a handmade parameter dict: strict, no transposes, cast to the spec dtype."""

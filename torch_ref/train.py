@@ -12,7 +12,6 @@ from handmade.contract.plan import TrainPlan
 from handmade.contract.runs import EpochResult, History, run_epochs
 from handmade.contract.spec import check_data
 
-from .losses import torch_loss
 from .model import TorchMLP
 from .optim import make_torch_optimizer, optimizer_state_numpy
 
@@ -38,7 +37,7 @@ def run_epoch_torch(model: TorchMLP, optimizer: torch.optim.Optimizer, Xt: torch
             index = torch.as_tensor(rows)
             xb, yb = Xt[index], Yt[index]
         optimizer.zero_grad(set_to_none=True)
-        loss = torch_loss(model.spec.loss, model(xb), yb)
+        loss = model.loss(xb, yb)
         batch_loss = loss.item()
         epoch_loss += batch_loss
         if not math.isfinite(batch_loss):

@@ -20,7 +20,6 @@ from compare.bench.sizes import LR
 from handmade.fast.step import FusedStep
 from handmade.model import MLP
 from handmade.optim import make_optimizer
-from torch_ref.losses import torch_loss
 from torch_ref.model import TorchMLP
 
 
@@ -49,7 +48,7 @@ def torch_step(spec, X, Y):
 
     def step():
         optimizer.zero_grad(set_to_none=True)
-        loss = torch_loss(spec.loss, model(x), y)
+        loss = model.loss(x, y)
         loss.item()
         loss.backward()
         optimizer.step()

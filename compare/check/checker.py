@@ -39,6 +39,7 @@ from compare.check.findings import Finding
 from compare.check.gradient_checks import ForwardAndGradientChecks
 from compare.check.link import ChildLink
 from compare.check.results import Check, CheckConfig, Report, check_batches
+from compare.check.state_checks import StateChecks
 from compare.check.subject import Subject
 from compare.check.training_checks import TrainingAndLossChecks
 from compare.sandbox.construct import Request
@@ -52,7 +53,7 @@ MAX_AVOIDED = 4
 __all__ = ["Check", "CheckConfig", "Checker", "Report", "check_with", "run_check"]
 
 
-class Checker(ForwardAndGradientChecks, TrainingAndLossChecks):
+class Checker(ForwardAndGradientChecks, StateChecks, TrainingAndLossChecks):
     """All checks of one class in one dtype, in report-card order."""
 
     def run(self) -> None:
@@ -65,6 +66,8 @@ class Checker(ForwardAndGradientChecks, TrainingAndLossChecks):
         self.check_gradients()
         self.check_targets()
         self.check_stale_cache()
+        self.check_repeated()
+        self.check_output_kept()
         self.check_training()
 
 
@@ -95,7 +98,7 @@ def check_with(link, target: str, config: CheckConfig) -> Report:
     if plan is None:
         return report
     for dtype in config.dtypes:
-        checker = Checker(Subject(link, plan, dtype, config.loss), config, dtype)
+        checker = Checker(Subject(link, plan, dtype, config.loss, config.output_activation), config, dtype)
         checker.run()
         report.checks += checker.checks
         report.overview[dtype] = checker.overview
@@ -112,7 +115,8 @@ def discover(link, config: CheckConfig, report: Report) -> dict | None:
     avoid: dict[str, tuple] = {}   # method -> (how calling it ended the process, whether it hung): not called again
     while True:
         found = link.request({"op": "discover", "request": dataclasses.asdict(request), "data": data,
-                              "loss": config.loss, "avoid": avoid}, "understanding the class")
+                              "loss": config.loss, "output_activation": config.output_activation, "avoid": avoid},
+                             "understanding the class")
         if not (found.died and link.calling and link.calling[1] not in avoid and len(avoid) < MAX_AVOIDED):
             break
         avoid[link.calling[1]] = (found.error, found.timed_out)

@@ -22,9 +22,9 @@ from compare.check.session import CheckSession, call_failed, complete
 from compare.check.subject import Instance
 from compare.measure.differences import rel_diff
 from compare.measure.records import compare_arrays
-from compare.sandbox.calls import Outcome
 from compare.step.parity import torch_step
 from handmade.activations import Activation
+from handmade.contract.errors import InvalidInput
 from handmade.contract.keys import bias_key, weight_key
 from handmade.losses import LOSSES
 
@@ -114,7 +114,7 @@ class ForwardAndGradientChecks(CheckSession):
             check = self.add(label, "gradient", rec.passed, param=name, rel=rec.max_rel_diff, tolerance=self.tol.step)
             if not rec.passed:  # a half-precision gradient is explained by its precision, not by a formula
                 check.findings += [precision] if precision is not None else \
-                    dx.value_findings(f"d{name}", g, ref, self.n, self.n_out, self.dtol)
+                    dx.value_findings(f"d{name}", g, ref, self.n, self.n_out, self.dtol, self.spec.loss)
             return check, (None if precision is not None and not rec.passed else g)
         candidate = self.torch_layout_gradient(key, arr, status)
         if candidate is not None:
@@ -138,12 +138,14 @@ class ForwardAndGradientChecks(CheckSession):
             c, residual = dx.fit_factor(user, truth)
             if residual <= self.dtol and len(failing) == len(order):
                 other = dx.loss_for_factor(c, self.spec.loss, self.n, self.n_out, self.dtol)
-                words = dx.explain_factor(c, self.n, self.n_out, self.dtol)
+                words = dx.explain_factor(c, self.n, self.n_out, self.dtol, self.spec.loss)
                 hint = (f"; that is the gradient of {other} ({LOSSES[other].description}): if your class "
                         f"implements {other}, run with --loss {other}") if other else ""
                 self.overview.append(Finding("factor" if not dx.close(c, -1, self.dtol) else "sign_flipped",
                                              f"every gradient is {c:.6g} x torch's: {words}{hint}",
                                              {"factor": c, "suggested_loss": other}))
+            if residual > self.dtol and len(failing) == len(order):
+                self.overview += self.other_loss_findings(user, order)
             zero_y = torch_step(self.spec, self.P0, self.data["X"], np.zeros_like(self.data["Y"]))
             c0, residual0 = dx.fit_factor(user, dx.joint([zero_y[f"grad {k}"] for k in order]))
             if residual0 <= self.dtol:
@@ -170,6 +172,38 @@ class ForwardAndGradientChecks(CheckSession):
                                                  self.dtol)
             checks[first].findings += found
         self.finite_difference_findings(grads, checks, failing)
+
+    def other_loss_findings(self, user: np.ndarray, order: list[str]) -> list[Finding]:
+        """Gradients of another kind of loss with the same output: a cross-entropy's output delta a - y
+        where a squared error is declared (right for softmax + ce and sigmoid + bce, wrong for mse), or
+        a squared error's chain rule where a cross-entropy is declared."""
+        declared = self.spec.loss
+        for other in ("mse", "ce", "bce"):
+            if dx.family(other) == dx.family(declared):
+                continue
+            try:
+                spec = self.spec.replace(loss=other)
+            except InvalidInput:
+                continue  # this output activation cannot go with that loss
+            ref = torch_step(spec, self.P0, self.data["X"], self.data["Y"])
+            c, residual = dx.fit_factor(user, dx.joint([ref[f"grad {k}"] for k in order]))
+            if residual > self.dtol:
+                continue
+            named = dx.loss_for_factor(c, other, self.n, self.n_out, self.dtol) or other
+            scale = "" if named != other or dx.close(c, 1.0, self.dtol) else \
+                f", times {c:.6g} ({dx.explain_factor(c, self.n, self.n_out, self.dtol, other)})"
+            link, output = dx.family(other), self.spec.output_activation
+            if link != "squared":
+                why = (f"the output delta a - y is the gradient of cross-entropy through its {link}: right for "
+                       f"{link} + {named}, wrong for {declared}, whose delta is its own derivative times the "
+                       f"{output} derivative")
+            else:
+                why = (f"the output delta carries the {output} derivative, as a squared error's does; with "
+                       f"{declared} the {dx.family(declared)} derivative cancels and the delta is p - y")
+            return [Finding("other_loss", f"every gradient is that of {named} ({LOSSES[named].description}) with a "
+                            f"{output} output{scale}, not of the declared {declared}: {why}. If your class means "
+                            f"{named}, run with --loss {named}", {"loss": named, "factor": c})]
+        return []
 
     def finite_difference_findings(self, grads: dict, checks: dict, failing: list[str]) -> None:
         # Without a usable forward output (it raised, or had the wrong shape) finite differences mean nothing.
@@ -199,49 +233,3 @@ class ForwardAndGradientChecks(CheckSession):
                     "backward_wrong", f"d{name} matches neither torch's gradient nor finite differences of your "
                     f"own forward and the {self.spec.loss} loss (rel {err:.2g}): {where}the backward itself is wrong",
                     {"fd_rel": err}))
-
-    def gradients_after(self, batches: list[np.ndarray], Y: np.ndarray) -> tuple[dict | None, Outcome | None]:
-        """A fresh object's gradients after ``forward`` on each of ``batches`` in turn and ``backward`` on the last.
-
-        Returns the gradients (torch layout; None unless every one is usable) and the last
-        forward's outcome. Used for the checks that call the network in an unusual order or
-        with other targets.
-        """
-        inst = self.fresh()
-        for X in batches:
-            fwd = self.subject.forward(inst, X)
-            if not fwd.ok:
-                return None, None
-        grads, _ = self.user_gradients(inst, batches[-1], Y, fwd.value)
-        return (grads if complete(grads) else None), fwd
-
-    def check_targets(self) -> None:
-        if not complete(self.grads):
-            return
-        other, _ = self.gradients_after([self.data["X"]], self.data["Y_other"])
-        if other is None:
-            return
-        change = self.joint_rel_diff(other, self.grads)
-        passed = change > self.tol.step
-        check = self.add("uses the targets", "targets", passed)
-        if not passed:
-            check.findings.append(Finding("ignores_targets", "changing the targets Y leaves every gradient unchanged: "
-                                          "backward does not use Y (it back-propagates the output instead of output "
-                                          "minus target, so training drives every output towards 0)"))
-
-    def check_stale_cache(self) -> None:
-        if not complete(self.grads):
-            return
-        grads, fwd = self.gradients_after([self.data["XB"], self.data["X"]], self.data["Y"])
-        if grads is None:
-            return
-        differ = [self.subject.name(k) for k in self.grads if rel_diff(grads[k], self.grads[k]) > self.tol.step]
-        check = self.add("no stale cache", "cache", not differ)
-        if differ:
-            same_out = np.array_equal(np.asarray(fwd.value, dtype=np.float64), self.output) \
-                if self.output is not None else False
-            what = "" if same_out else " (the forward output itself changed too)"
-            check.findings.append(Finding("stale_cache", f"after forward(B), forward(A), backward(A) the gradients of "
-                                          f"{', '.join(differ)} differ from those after forward(A), backward(A): "
-                                          f"backward reads values cached by an earlier forward call{what}",
-                                          {"params": differ}))

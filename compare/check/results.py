@@ -15,6 +15,7 @@ from compare.check.findings import Finding
 from compare.measure.records import summarize
 from compare.sandbox.calls import Outcome
 from handmade.data import letters, noisy_letters
+from handmade.losses import get_loss
 
 # Seconds one call into the user's code may take (forward, backward, one train call) before
 # it is a finding: generous for loop-style code (a whole check of one takes ~0.2 s), short
@@ -38,7 +39,7 @@ class CheckConfig:
     hidden: tuple[int, ...] = (16,)
     hidden_given: bool = False
     activation: str = "relu"
-    output_activation: str = "identity"
+    output_activation: str | None = None   # None: identity, or the link of a classification loss
     loss: str = "mse"
     dtypes: tuple[str, ...] = ("float64", "float32")
     seed: int = 0
@@ -48,6 +49,10 @@ class CheckConfig:
     memory: int | None = DEFAULT_MEMORY
     class_name: str | None = None
     init_args: tuple = ()   # (name, value) pairs
+
+    def __post_init__(self):
+        if self.output_activation is None:  # not said: a classifier returns its link's probabilities
+            object.__setattr__(self, "output_activation", get_loss(self.loss).link or "identity")
 
     def to_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}

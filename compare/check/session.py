@@ -160,7 +160,7 @@ class CheckSession:
         if fresh is None:
             return None
         inst, X, Y, P64 = fresh
-        fn = dx.loss_function(loss_name)
+        fn = dx.loss_function(loss_name, self.spec.output_activation)
         failed = []
 
         def loss_of(params):

@@ -42,8 +42,9 @@ class Subject:
 
     interface = "discovered"
 
-    def __init__(self, link, plan: dict, dtype: str, loss: str):
-        self.link, self.plan, self.dtype, self.loss = link, plan, dtype, loss
+    def __init__(self, link, plan: dict, dtype: str, loss: str, output_activation: str):
+        self.link, self.plan, self.dtype = link, plan, dtype
+        self.loss, self.output_activation = loss, output_activation
         self.layouts = [ParamLayout.from_message(p) for p in plan["layouts"]]
         self.by_key = {p.key: p for p in self.layouts}
         self.keys = [p.key for p in self.layouts]
@@ -129,7 +130,8 @@ class Subject:
         if grads_plan is None:
             return Outcome(error="no method gives gradients (the training method updates the weights but no "
                                  "gradient can be read from it)")
-        request = {"op": "gradients", "handle": inst.handle, "loss": self.loss, **self._data(X, Y)}
+        request = {"op": "gradients", "handle": inst.handle, "loss": self.loss,
+                   "output_activation": self.output_activation, **self._data(X, Y)}
         outcome = self._call(request, f"{grads_plan['name']}(...)", "backward")
         if not outcome.ok:
             return outcome

@@ -18,7 +18,7 @@ from compare.check.session import CheckSession, call_failed, complete
 from compare.check.subject import Instance
 from compare.sandbox.calls import Outcome
 from handmade.contract.plan import TrainPlan
-from handmade.losses import LOSSES
+from handmade.losses import loss_of_output
 from torch_ref.model import TorchMLP
 from torch_ref.train import train_torch
 
@@ -60,10 +60,10 @@ class TrainingAndLossChecks(CheckSession):
             check = self.add("one training step", "update", step_ok, rel=rel, tolerance=self.tol.step)
             if not step_ok:
                 ref_grads = {k: self.ref[f"grad {k}"].astype(np.float64) for k in keys}
-                before = {k: v.astype(np.float64) for k, v in self.P0.items()}
-                names = {k: self.subject.name(k) for k in keys}
+                step = dx.TrainingStep({k: v.astype(np.float64) for k, v in self.P0.items()}, after, lr,
+                                       {k: self.subject.name(k) for k in keys})
                 check.findings += self.order_findings() or \
-                    dx.update_findings(before, after, ref_grads, self.grads, lr, names, self.dtol)
+                    dx.update_findings(step, ref_grads, self.grads, self.dtol, self.n)
         self.check_reported_loss(one, inst if one.ok else None)
         self.check_run(step_ok)
 
@@ -88,7 +88,11 @@ class TrainingAndLossChecks(CheckSession):
         passed = rel <= self.tol.step * epochs
         check = self.add(name, "trajectory", passed, rel=rel, tolerance=self.tol.step * epochs)
         if not passed:
-            if step_ok:
+            accumulating = any(f.code == "accumulates" for c in self.checks for f in c.findings)
+            if step_ok and accumulating:
+                check.findings.append(Finding("follows_from_accumulation", "one step matches torch but "
+                                              f"{epochs} do not: the gradients accumulate across calls (above)"))
+            elif step_ok:
                 check.findings.append(Finding("trajectory_diverges", f"one step matches torch but {epochs} do not: "
                                               "state carried from one epoch to the next differs (a stale cache, "
                                               "momentum, a learning-rate schedule?)"))
@@ -106,21 +110,23 @@ class TrainingAndLossChecks(CheckSession):
         value, precision, where = found
         Y = self.data["Y"]
         tol = max(self.tol.step, precision / max(abs(value), 1e-300))
-        matches = dx.identify_loss(value, self.output, Y, tol)
-        declared = float(LOSSES[self.spec.loss].f(self.output.astype(np.float64), Y.astype(np.float64)))
+        matches = dx.identify_loss(value, self.output, Y, tol, self.spec.output_activation)
+        declared = float(loss_of_output(self.spec.loss, self.spec.output_activation, self.output.astype(np.float64),
+                                        Y.astype(np.float64)))
         rel = abs(value - declared) / max(abs(declared), abs(value), 1e-300)
         passed = self.spec.loss in matches
         after_update = False
         if not passed:  # some classes report the loss after the update: accept that, say so
             later, _ = self.as_output(self.subject.forward(inst, self.data["X"]))
-            if later is not None and self.spec.loss in dx.identify_loss(value, later, Y, tol):
+            if later is not None and self.spec.loss in dx.identify_loss(value, later, Y, tol,
+                                                                        self.spec.output_activation):
                 passed, after_update, matches = True, True, [self.spec.loss]
         check = self.add("reported loss", "loss_report", passed, rel=None if after_update else rel, tolerance=tol,
                          in_worst=precision == 0)
         if after_update:
             check.findings.append(Finding("note", f"the {where} loss is measured after the update"))
         elif not passed:
-            names = ", ".join(f"{m} = {dx.LOSS_CANDIDATES[m][1]}" for m in matches) or "none of the usual losses"
+            names = ", ".join(f"{m} = {dx.formula(m)}" for m in matches) or "none of the usual losses"
             check.findings.append(Finding("reported_loss", f"train's {where} loss at epoch 1 is {value:.8g}; the "
                                           f"declared {self.spec.loss} of your output is {declared:.8g}. The "
                                           f"reported value is: {names}", {"value": value, "matches": matches}))
@@ -142,7 +148,7 @@ class TrainingAndLossChecks(CheckSession):
         dirs, numeric = fd
         worst = max(dx.fd_error(grads64[k], dirs[k], numeric[k]) for k in grads64)
         passed = worst <= self.tol.finite_diff
-        text = dx.LOSS_CANDIDATES[name][1] if name in dx.LOSS_CANDIDATES else name
+        text = dx.formula(name)
         if passed:
             self.add(label, "loss_consistency", True, findings=[Finding(
                 "note", f"backward differentiates the reported loss {name} = {text}")])

@@ -106,7 +106,9 @@ def configure(parser):
     options.add_loss(parser, help="the loss your class implements (default: mse; see `mlp-parity grads --help` "
                                   "for the list)")
     options.add_activations(parser, hidden_help="hidden activation your class uses (default: relu)",
-                            output_help="output activation your class uses (default: identity)")
+                            output_help="output activation your class uses (default: identity; with a "
+                                        "classification loss its link: softmax for ce, sigmoid for bce)",
+                            output_default=None)
     parser.add_argument("--hidden", type=options.list_of(options.positive_int), default=None,
                         help="hidden layer widths to build the class with (default: 16, or one width per "
                              "hidden-size parameter of the constructor)")

@@ -42,7 +42,8 @@ def configure(parser):
                         help="comma-separated (default: %(default)s)")
     parser.add_argument("--output-activation", default="identity",
                         type=options.checked_names("activation", Activation),
-                        help="activation of the output layer (default: identity; the lesson used relu)")
+                        help="activation of the output layer for the regression losses (default: identity; the "
+                             "lesson used relu); ce and bce cases use their own link, softmax and sigmoid")
     options.add_dtype(parser, "both")
     parser.add_argument("--no-fd", action="store_true", help="skip the finite-difference check")
     parser.add_argument("--verbose", action="store_true", help="one table row per case instead of per group")

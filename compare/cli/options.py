@@ -147,12 +147,13 @@ def add_hidden(parser: argparse.ArgumentParser) -> None:
 
 
 def add_activations(parser: argparse.ArgumentParser, hidden_help: str = "hidden activation (default: relu)",
-                    output_help: str = "output activation (default: identity)") -> None:
+                    output_help: str = "output activation (default: identity)",
+                    output_default: str | None = "identity") -> None:
     """``--activation`` (hidden layers) and ``--output-activation``, checked against the registry."""
     parser.add_argument("--activation", type=checked_names("activation", Activation), default="relu",
                         help=hidden_help)
     parser.add_argument("--output-activation", type=checked_names("activation", Activation),
-                        default="identity", help=output_help)
+                        default=output_default, help=output_help)
 
 
 def add_loss(parser: argparse.ArgumentParser, type=None, help: str | None = None) -> None:  # noqa: A002

@@ -28,10 +28,10 @@ from compare.sandbox import construct, params
 from compare.sandbox.calling import LAYOUTS, as_rows, public_methods, required, shape_inputs
 from compare.sandbox.calls import Outcome, UserCalls
 from compare.sandbox.construct import Call, Request
+from compare.sandbox.gradients import output_gradient
 from compare.sandbox.plan import MethodPlan, Plan
 from compare.sandbox.probes import find_gradients, find_training
 from compare.sandbox.roles import FORWARD_METHODS, TRAIN_METHODS
-from handmade.losses import get_loss
 
 CONSTRUCTOR = "__init__"   # the group of every constructor call: one that ends the process is not tried again
 GRADIENTS_FIX = ("make a method return the gradients (a tuple or dict of arrays), keep them as attributes named "
@@ -62,17 +62,15 @@ class Discovery:
     ``probe_params``: torch-layout parameters per sizes, ``probe_params(sizes, bias) -> dict``.
     """
 
-    def __init__(self, cls: type, request: Request, calls: UserCalls, data: dict, probe_params, loss: str):
+    def __init__(self, cls: type, request: Request, calls: UserCalls, data: dict, probe_params,
+                 loss: tuple[str, str]):
         self.cls, self.request, self.calls, self.data = cls, request, calls, data
-        self.probe_params, self.loss = probe_params, loss
+        self.probe_params = probe_params
+        self.loss, self.output_activation = loss   # the declared loss and output activation
+        self.loss_grad = output_gradient(*loss)
         self.name = getattr(cls, "__name__", "the class")
         self.why = ""
         self.gradients_missing = ""
-
-    def loss_grad(self, out, y):
-        """dL/ds of the declared loss, for a method that wants the output's gradient (``backward(dout)``)."""
-        out = np.asarray(out)
-        return get_loss(self.loss).df(out, np.asarray(y, dtype=out.dtype).reshape(out.shape))
 
     # -- 1 and 2: build, find the parameters ---------------------------------------------------------
     def build(self, call: Call) -> Outcome:

@@ -24,6 +24,7 @@ from compare.sandbox import params, roles
 from compare.sandbox.calling import argument_roles, bind, output_array, shape_inputs
 from compare.sandbox.layout import ParamLayout
 from compare.sandbox.values import map_gradients, plain
+from handmade.losses import grad_of_output
 
 PROBE_LR = 1.0   # passed where a method wants a learning rate: the update is then minus the gradient
 _GRAD_CONTAINERS = {"grad", "grads", "gradient", "gradients", "g", "d"}
@@ -50,6 +51,15 @@ class Batch:
     X: np.ndarray
     y: object
     loss_grad: object = None
+
+
+def output_gradient(loss: str, output_activation: str):
+    """``grad(out, y)``: dL/d(output) of the declared loss for a method that takes the output's gradient
+    (``backward(dout)``) - of the probabilities, when the forward returns them (``handmade.losses``)."""
+    def grad(out, y):
+        out = np.asarray(out)
+        return grad_of_output(loss, output_activation, out, np.asarray(y, dtype=out.dtype).reshape(out.shape))
+    return grad
 
 
 def targets_for(data: dict, layout: str, labels: bool):

@@ -21,14 +21,13 @@ from compare.sandbox.calling import argument_roles, as_rows, shape_inputs
 from compare.sandbox.calls import Outcome, UserCalls
 from compare.sandbox.construct import Call, Request
 from compare.sandbox.discovery import CONSTRUCTOR, ConstructorFailed, Discovery, NotUnderstood
-from compare.sandbox.gradients import Batch, read_gradients, targets_for
+from compare.sandbox.gradients import Batch, output_gradient, read_gradients, targets_for
 from compare.sandbox.layout import ParamLayout
 from compare.sandbox.loading import Loaded, LoadFailed, load_target
 from compare.sandbox.plan import MethodPlan, Plan
 from compare.sandbox.probes import run_training, train_values
 from handmade.contract.errors import InvalidInput
 from handmade.init import init_params
-from handmade.losses import get_loss
 
 
 def probe_params(sizes, bias: bool, seed: int = 7) -> dict[str, np.ndarray]:
@@ -84,7 +83,7 @@ class UserServer:
         self.calls.avoid(request.get("avoid", {}))
         data = request["data"]
         discovery = Discovery(self.loaded.cls, Request(**request["request"]), self.calls, data, probe_params,
-                              request["loss"])
+                              (request["loss"], request["output_activation"]))
         try:
             self.plan = discovery.run()
         except NotUnderstood as exc:
@@ -150,7 +149,7 @@ class UserServer:
         obj = self._object(request)
         y = targets_for(request, self.plan.forward.layout, grads.labels)
         lr = grads.lr if grads.lr is not None else 1.0
-        batch = Batch(request["X"], y, self._loss_grad(request["loss"]))
+        batch = Batch(request["X"], y, output_gradient(request["loss"], request["output_activation"]))
         outcome = self.calls.call(f"{grads.name}(...)", read_gradients, self.plan, obj, grads.name, grads.source,
                                   batch, lr, group=grads.name)
         if outcome.ok:
@@ -180,12 +179,6 @@ class UserServer:
         params.set_params(built.value, self.plan.layouts, current, next(iter(current.values())).dtype)
         self.objects[handle] = built.value
         return built.value
-
-    def _loss_grad(self, loss: str):
-        def grad(out, y):
-            out = np.asarray(out)
-            return get_loss(loss).df(out, np.asarray(y, dtype=out.dtype).reshape(out.shape))
-        return grad
 
 
 def _takes_lr(obj, train: MethodPlan) -> bool:

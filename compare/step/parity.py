@@ -22,6 +22,7 @@ import numpy as np
 from compare.measure.records import Record, compare_arrays, summarize
 from compare.measure.tolerance import tolerance_for
 from handmade.contract.spec import MLPSpec, check_data
+from handmade.losses import get_loss
 from handmade.model import MLP
 from torch_ref.losses import torch_loss
 from torch_ref.model import TorchMLP
@@ -51,8 +52,8 @@ def torch_step(spec: MLPSpec, params: dict, X: np.ndarray, Y: np.ndarray) -> dic
     model = TorchMLP(spec, params)
     x = model.tensor(X).requires_grad_(True)
     y = model.tensor(Y)
-    out = model(x, keep=True)
-    loss = torch_loss(spec.loss, out, y)
+    logits, out = model.logits_and_output(x, keep=True)
+    loss = torch_loss(spec.loss, out, y, logits=logits)
     loss.backward()
     got = {"output": out, "loss": loss, "grad input": x.grad}
     for l, (z, a) in enumerate(model.kept):
@@ -60,7 +61,7 @@ def torch_step(spec: MLPSpec, params: dict, X: np.ndarray, Y: np.ndarray) -> dic
         got[f"grad z[{l}]"], got[f"grad a[{l}]"] = z.grad, a.grad
     for name, p in model.named_parameters():
         got[f"grad {name}"] = p.grad
-    return {k: v.detach().numpy() for k, v in got.items()}
+    return {k: v.detach().numpy() for k, v in got.items() if v is not None}
 
 
 def handmade_step(spec: MLPSpec, params: dict, X: np.ndarray, Y: np.ndarray) -> dict[str, np.ndarray]:
@@ -79,13 +80,16 @@ def handmade_step(spec: MLPSpec, params: dict, X: np.ndarray, Y: np.ndarray) -> 
     return got
 
 
-def record_order(n_layers: int, bias: bool = True) -> list[tuple[str, str, int | None]]:
-    """(name, kind, layer) in data-flow order; see the module docstring (no bias records without biases)."""
+def record_order(n_layers: int, bias: bool = True, output_grad: bool = True) -> list[tuple[str, str, int | None]]:
+    """(name, kind, layer) in data-flow order; see the module docstring (no bias records without biases; no
+    dL/ds without ``output_grad``: a loss with a link differentiates the logits, and neither side forms it)."""
     order = []
     for l in range(n_layers - 1):
         order += [(f"z[{l}]", "forward", l), (f"a[{l}]", "forward", l)]
     order += [(f"z[{n_layers - 1}]", "forward", n_layers - 1), ("output", "forward", n_layers - 1),
-              ("loss", "loss", None), (f"grad a[{n_layers - 1}]", "intermediate", n_layers - 1)]
+              ("loss", "loss", None)]
+    if output_grad:
+        order.append((f"grad a[{n_layers - 1}]", "intermediate", n_layers - 1))
     for l in range(n_layers - 1, -1, -1):
         order += [(f"grad z[{l}]", "intermediate", l), (f"grad layers.{l}.weight", "param_grad", l)]
         if bias:
@@ -109,7 +113,7 @@ def compare_step(spec: MLPSpec, X, Y, params: dict | None = None) -> StepCompari
     ref = torch_step(spec, params, X, Y)
     tol = tolerance_for(spec.dtype).step
     records = []
-    for name, kind, layer in record_order(spec.n_layers, spec.bias):
+    for name, kind, layer in record_order(spec.n_layers, spec.bias, get_loss(spec.loss).link is None):
         label = "grad output (dL/ds)" if name == f"grad a[{spec.n_layers - 1}]" else name
         records.append(compare_arrays(label, mine[name], ref[name], tol, kind=kind, layer=layer))
     return StepComparison(spec=spec, records=records, loss=float(mine["loss"]))

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..activations import Activation
 from ..init import Initialiser, init_params
-from ..losses import canonical_loss
+from ..losses import LOSSES, canonical_loss, get_loss
 from .errors import InvalidInput, unknown_name
 from .keys import param_shapes
 
@@ -26,6 +26,27 @@ def check_dtype(dtype) -> str:
     if name not in DTYPES:
         raise unknown_name("dtype", name, DTYPES)
     return name
+
+
+def check_output(activation: str, output_activation: str, loss: str) -> None:
+    """Refuse an output layer the loss cannot be paired with (see ``handmade.losses``).
+
+    A loss with a link (ce: softmax, bce: sigmoid) takes the logits: the output activation is the
+    link or identity. Softmax is only ever that link, never a hidden activation.
+    """
+    link = get_loss(loss).link
+    if not Activation(activation).elementwise:
+        raise InvalidInput(f"{activation} is not element-wise: it can only be the output activation (with the ce "
+                           "loss), not the hidden one")
+    output = Activation(output_activation)
+    if link is not None and output.name not in (link, "identity"):
+        raise InvalidInput(f"the {loss} loss includes the {link} (it takes the logits): the output activation must "
+                           f"be {link} (the network returns probabilities) or identity (it returns the logits), "
+                           f"not {output_activation}")
+    if not output.elementwise and link != output.name:
+        users = sorted(name for name, entry in LOSSES.items() if entry.link == output.name)
+        raise InvalidInput(f"a {output.name} output goes with the {' or '.join(users)} loss (which differentiates "
+                           f"through it), not {loss}")
 
 
 @dataclass(frozen=True)
@@ -59,6 +80,7 @@ class MLPSpec:
         object.__setattr__(self, "init", Initialiser(self.init).spec)
         object.__setattr__(self, "loss", canonical_loss(self.loss))
         object.__setattr__(self, "dtype", check_dtype(self.dtype))
+        check_output(self.activation, self.output_activation, self.loss)
 
     @property
     def n_layers(self) -> int:

@@ -138,19 +138,21 @@ class BatchedMLP:
             else:
                 zT = np.matmul(block[:, :, :-1], aT)
                 zT += block[:, :, -1:]
-            aT = act(zT)  # identity returns zT itself
+            # identity returns zT itself; a row-wise output (softmax) is applied to the rows, (K, N, out).
+            aT = act(zT) if act.elementwise else act(zT.transpose(0, 2, 1)).transpose(0, 2, 1)
             zsT.append(zT)
             actsT.append(aT)
         self._cache = (X1, zsT, actsT)
         return aT
 
     def losses_and_grad(self, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per-member loss (K,) and dL_k/ds_k^T (K, n_L, N), by ``handmade.losses`` (which take leading axes).
+        """Per-member loss (K,) and dL_k/ds_k^T (K, n_L, N) - of the logits z for a loss with a link - by
+        ``handmade.losses`` (which take leading axes).
 
         An element-wise loss is handed the transposed blocks s^T (K, n_L, N) and Y^T as they lie in
         memory (the same value and the same gradient, transposed); any other loss gets (K, N, n_L).
         """
-        sT = self._cache[2][-1]
+        sT = self._cache[1][-1] if self._loss.link else self._cache[2][-1]  # a linked loss takes the logits
         if self._loss.elementwise:
             return np.asarray(self._loss.f(sT, Y.T), dtype=np.float64), self._loss.df(sT, Y.T)
         s = sT.transpose(0, 2, 1)
@@ -158,16 +160,21 @@ class BatchedMLP:
                 np.ascontiguousarray(self._loss.df(s, Y).transpose(0, 2, 1)))
 
     def backward(self, dsT: np.ndarray) -> list[np.ndarray]:
-        """dtheta_l = [dW_l | db_l] (K, out, in+1) per layer from dL/ds^T (K, n_L, N); ``dsT`` is overwritten.
+        """dtheta_l = [dW_l | db_l] (K, out, in+1) per layer from dL/ds^T (K, n_L, N) - dL/dz^T for a loss with a
+        link - ; ``dsT`` is overwritten.
 
         The gradient blocks are buffers kept from step to step (valid until the next call).
         """
         X1, zsT, actsT = self._cache
         grad_blocks = self._grad_buffers()
         daT = dsT
-        for l in range(len(self.blocks) - 1, -1, -1):
+        last = len(self.blocks) - 1
+        for l in range(last, -1, -1):
             block, grad = self.blocks[l], grad_blocks[l]
-            dzT = chain(self.activations[l], daT, zsT[l], actsT[l], out=daT)    # (K, out, N)
+            if l == last and self._loss.link:
+                dzT = daT  # a linked loss gave dL/dz already
+            else:
+                dzT = chain(self.activations[l], daT, zsT[l], actsT[l], out=daT)    # (K, out, N)
             if l == 0:
                 # Every member's [dW_0 | db_0] = dz_0^T @ [X | 1] in one call: (K*out, N) @ (N, n_0+1).
                 K, n_out, n_in1 = block.shape

@@ -62,7 +62,7 @@ class FusedStep:
         """
         workspace = self._workspace(len(X))
         s = self._forward(X, workspace)
-        loss = float(self._loss.f(s, Y))
+        loss = float(self._loss.f(self._cache[0][-1] if self._loss.link else s, Y))  # a linked loss takes z
         self.last_grads = None
         if math.isfinite(loss):
             grads = self._backward(X, Y, workspace)
@@ -113,10 +113,12 @@ class FusedStep:
         params = self.model.params
         zs, acts = self._cache
         grads = {}
-        da = self._loss.df(acts[-1], Y)  # dL/ds, a fresh array
-        for l in range(len(acts) - 1, -1, -1):
+        last = len(acts) - 1
+        # dL/ds, a fresh array - or, for a loss with a link, dL/dz_{L-1} itself (handmade.model).
+        da = self._loss.df(zs[last] if self._loss.link else acts[last], Y)
+        for l in range(last, -1, -1):
             w_key, b_key = self.model.keys[l]
-            dz = chain(self.model.activations[l], da, zs[l], acts[l], out=da)
+            dz = da if l == last and self._loss.link else chain(self.model.activations[l], da, zs[l], acts[l], out=da)
             a_prev = acts[l - 1] if l > 0 else X
             grads[w_key] = np.matmul(dz.T, a_prev, out=buffer("grads", w_key))
             if b_key in params:

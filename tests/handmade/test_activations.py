@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from handmade.activations import ACTIVATIONS, Activation
+from handmade.activations import ACTIVATIONS, OUTPUT_ONLY, Activation
 from handmade.contract.errors import InvalidInput
 from torch_ref.model import TORCH_ACTIVATIONS, torch_activation
 
@@ -31,7 +31,20 @@ def assert_close(a, b, rtol, what):
 
 
 def test_registries_agree():
-    assert set(ACTIVATIONS) == set(TORCH_ACTIVATIONS)
+    assert set(ACTIVATIONS) | set(OUTPUT_ONLY) == set(TORCH_ACTIVATIONS)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_softmax_rows_match_torch_and_stay_finite_for_huge_logits(dtype):
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.normal(0, 3, (50, 4)), [[1000.0, -1000.0, 0.0, 999.0]]]).astype(dtype)
+    p = Activation("softmax")(z)
+    ref = torch_activation("softmax")(torch.from_numpy(z.copy())).numpy()
+    assert p.dtype == z.dtype and np.all(np.isfinite(p))
+    assert_close(p, ref, TOL[dtype], "softmax")
+    np.testing.assert_allclose(p.sum(axis=1), 1, rtol=TOL[dtype])
+    with pytest.raises(InvalidInput, match="no element-wise derivative"):
+        Activation("softmax").grad(z, p)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

@@ -31,18 +31,19 @@ from compare.check.diagnoses.factors import (
     close,
     explain_factor,
     factor_meanings,
+    family,
     fit_factor,
     loss_for_factor,
     value_findings,
 )
 from compare.check.diagnoses.finite_differences import directional_fd, fd_error
 from compare.check.diagnoses.forward import forward_alternatives, leaky_slope_of_forward
-from compare.check.diagnoses.losses import LOSS_CANDIDATES, identify_loss, loss_function
+from compare.check.diagnoses.losses import formula, identify_loss, loss_function
 from compare.check.diagnoses.shapes import gradient_array, shape_findings
-from compare.check.diagnoses.update import update_findings
+from compare.check.diagnoses.update import TrainingStep, update_findings
 from compare.measure.differences import rel_error_l2
 
-__all__ = ["LOSS_CANDIDATES", "UserLayer", "close", "directional_fd", "explain_factor", "factor_meanings", "fd_error",
+__all__ = ["family", "formula", "UserLayer", "close", "directional_fd", "explain_factor", "factor_meanings", "fd_error",
            "fit_factor", "forward_alternatives", "gradient_array", "hidden_layer_findings", "identify_loss", "joint",
            "leaky_slope_of_forward", "loss_for_factor", "loss_function", "output_layer_findings", "rel_error_l2",
-           "shape_findings", "update_findings", "value_findings"]
+           "shape_findings", "TrainingStep", "update_findings", "value_findings"]

@@ -77,15 +77,24 @@ def hidden_layer_findings(layer: UserLayer, act: Activation, ref: dict, a_prev: 
 
 
 def output_layer_findings(layer: UserLayer, act: Activation, ref: dict, a_prev, tol: float) -> list[Finding]:
-    """The output activation's derivative left out (dz = dL/ds), when there is one."""
+    """The output activation's derivative left out (dz = dL/ds) - or, for a cross-entropy, which already
+    differentiates through its softmax/sigmoid (there is no dL/ds in ``ref``), applied once more."""
     if act.name == "identity":
         return []
     l, names = layer.l, layer.names
-    da = np.asarray(ref[f"grad a[{l}]"], dtype=np.float64)
     a_prev = np.asarray(a_prev, dtype=np.float64)
-    h = joint([da.T @ a_prev, da.sum(axis=0)])
-    c, residual = fit_factor(joint([layer.dW, layer.db]), h)
-    if residual <= tol:
-        return [Finding("missing_activation_derivative", f"{names[0]}/{names[1]} match the output activation "
-                        f"{act.spec} with its derivative left out", {"factor": c})]
-    return []
+    linked = f"grad a[{l}]" not in ref
+    if linked:
+        p = np.asarray(ref["output"], dtype=np.float64)
+        dz = np.asarray(ref[f"grad z[{l}]"], dtype=np.float64) * p * (1 - p)
+    else:
+        dz = np.asarray(ref[f"grad a[{l}]"], dtype=np.float64)
+    c, residual = fit_factor(joint([layer.dW, layer.db]), joint([dz.T @ a_prev, dz.sum(axis=0)]))
+    if residual > tol:
+        return []
+    if linked:
+        return [Finding("activation_derivative_twice", f"{names[0]}/{names[1]} match the output delta p - y "
+                        f"multiplied by p (1 - p) once more: the cross-entropy's gradient p - y already includes the "
+                        f"{act.spec} derivative (it cancels), so it must not be applied again", {"factor": c})]
+    return [Finding("missing_activation_derivative", f"{names[0]}/{names[1]} match the output activation "
+                    f"{act.spec} with its derivative left out", {"factor": c})]

@@ -77,7 +77,7 @@ def test_correct_network_passes_in_both_dtypes(tmp_path, activation):
                        CheckConfig(activation=activation))
     assert report.passed, render(report)
     assert {c.dtype for c in report.checks} == set(DTYPES)
-    assert report.summary()["checks"] == 22 and report.summary()["failed"] == 0
+    assert report.summary()["checks"] == 24 and report.summary()["failed"] == 0
 
 
 def test_derivative_at_output_is_harmless_for_relu(tmp_path):
@@ -182,7 +182,7 @@ def test_cli_exit_codes_json_and_usage_errors(tmp_path, capsys):
     out = tmp_path / "check.json"
     assert main(["check", f"{example}:NeuralNetwork", "--output-activation", "relu", "--json", str(out)]) == 1
     data = json.loads(out.read_text())
-    assert data["summary"]["failed"] > 0 and data["summary"]["checks"] == 22
+    assert data["summary"]["failed"] > 0 and data["summary"]["checks"] == 24
     assert {"checks", "failed", "worst_rel_diff"} <= set(data["summary"])
     assert "ignores_targets" in {f["code"] for c in data["checks"] for f in c["findings"]}
     capsys.readouterr()
@@ -271,7 +271,7 @@ def test_a_train_that_never_returns_fails_the_cli_and_the_other_checks_pass(tmp_
     data = json.loads(out.read_text())
     failed = {c["name"]: c["findings"][0]["code"] for c in data["checks"] if c["status"] == "FAIL"}
     assert failed == {"one training step": "timeout", "training run (10 epochs)": "timeout"}
-    assert data["summary"]["checks"] == 9 and data["config"]["timeout"] == 0.5  # forward, 4 gradients ... all ran
+    assert data["summary"]["checks"] == 10 and data["config"]["timeout"] == 0.5  # forward, 4 gradients ... all ran
 
 
 def test_a_file_that_never_finishes_loading_is_a_timeout_finding(tmp_path, alarm_untouched):
@@ -287,7 +287,7 @@ def test_sys_exit_in_user_code_is_a_finding_not_an_exit(tmp_path, capsys):
     assert main(["check", f"{MISBEHAVING}:ExitingTrain", "--dtype", "float64"]) == 1
     out = capsys.readouterr().out
     assert "train raised SystemExit(3) (at misbehaving.py line" in out and "`sys.exit(3)`" in out
-    assert "9 checks, 2 failed" in out  # forward, gradients, targets and cache were still checked, and passed
+    assert "10 checks, 2 failed" in out  # forward ... repeated calls: still checked, passed
     path = write(tmp_path, "exits_on_import", "import sys\nsys.exit()\n")
     report = run_check(f"{path}:Net", CheckConfig(dtypes=("float64",)))
     assert report.check("load").codes() == ["exception"]

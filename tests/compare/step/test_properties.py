@@ -45,6 +45,11 @@ from handmade.contract.spec import MLPSpec, check_data
 from handmade.init import INITIALISERS
 from handmade.losses import LOSSES
 
+# The a-priori bound below is derived for the squared errors (L = k' sum (s - y)^2). The cross-entropies
+# (ce, bce) are held to the fixed tolerance policy over every activation in tests/compare/step/test_parity.py
+# and to torch's own losses at extreme logits in tests/handmade/test_losses.py.
+SQUARED_LOSSES = sorted(name for name, entry in LOSSES.items() if entry.link is None)
+
 SCALES = (0.0, 1e-3, 1.0, 10.0, 1e3)
 # Non-default parameters too: a registry entry's parameters are part of its contract.
 ACTIVATION_SPECS = sorted(ACTIVATIONS) + ["leaky_relu(negative_slope=0.2)", "elu(alpha=0.5)", "softplus(beta=2)"]
@@ -71,7 +76,7 @@ def cases(draw, max_width=64, max_depth=4, max_batch=32, activations=ACTIVATION_
     spec = MLPSpec(sizes=sizes,
                    activation=draw(st.sampled_from(activations), label="activation"),
                    output_activation=draw(st.sampled_from(["identity", *activations]), label="output activation"),
-                   loss=draw(st.sampled_from(sorted(LOSSES)), label="loss"),
+                   loss=draw(st.sampled_from(SQUARED_LOSSES), label="loss"),
                    init=draw(st.sampled_from(sorted(INITIALISERS)), label="init"),
                    seed=draw(st.integers(0, 2**32 - 1), label="seed"),
                    dtype=draw(st.sampled_from(dtypes), label="dtype"))
@@ -232,7 +237,9 @@ def rounding_bounds(spec: MLPSpec, X, Y, mine: dict, ref: dict) -> dict[str, np.
     E["output"] = E[f"a[{L - 1}]"]
     # Loss and dL/ds: L = k' sum d^2, dL/ds = k d, d = s - y.
     m_out = Y.size
-    k_grad, k_loss = {"mse": (2 / m_out, 1 / m_out), "sse": (2.0, 1.0), "half_sse": (1.0, 0.5)}[spec.loss]
+    n_rows = Y.shape[0]
+    k_grad, k_loss = {"mse": (2 / m_out, 1 / m_out), "sse": (2.0, 1.0), "half_sse": (1.0, 0.5),
+                      "half_sse_n": (1 / n_rows, 0.5 / n_rows)}[spec.loss]
     E_s = E["output"]
     D = np.maximum(np.abs(f64(mine["output"]) - f64(Y)), np.abs(f64(ref["output"]) - f64(Y))) + E_s
     E_d = E_s + u * D
@@ -425,7 +432,7 @@ def test_mutant_is_caught(monkeypatch, mutant, scale, dtype):
 
 # -- corners the policy cannot judge and the bound must ----------------------------------------------
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("loss", SQUARED_LOSSES)
 def test_bound_covers_a_residual_that_cancels_completely(dtype, loss):
     """Targets equal to torch's own output: s - y is rounding alone on one side, exactly 0 on the other."""
     spec = MLPSpec(sizes=(39, 7, 2), activation="leaky_relu", loss=loss, init="kaiming_normal", seed=1, dtype=dtype)
