@@ -144,9 +144,19 @@ def write(obj, path, value) -> None:
 
 
 def set_params(obj, layouts: list[ParamLayout], params: dict, dtype) -> None:
-    """Give the object these parameters (torch layout): one new array per parameter, at every path that held it."""
+    """Give the object these parameters (torch layout).
+
+    Written into the array the object holds when it has the right shape and dtype, so that every
+    reference to it - a layer object holding the very array of a params dict, a closure - sees the
+    new values; otherwise (another dtype) one new array per parameter, put at every path that held it.
+    """
     for layout in layouts:
         value = layout.to_user(params[layout.key]).astype(dtype)
+        current = read(obj, layout.paths[0])
+        if isinstance(current, np.ndarray) and current.shape == value.shape and current.dtype == value.dtype \
+                and current.flags.writeable:
+            current[...] = value
+            continue
         for path in layout.paths:
             write(obj, path, value)
 
