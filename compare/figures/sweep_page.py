@@ -23,7 +23,7 @@ STYLE = ("body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1
 
 
 def _file_name(index: int, group: PlotGroup) -> str:
-    """A portable file name: ``03-float64-sgd-tanh-lr0.5.png`` (parameters such as (negative_slope=0.2) kept readable)."""
+    """A portable file name: ``03-float64-sgd-tanh-lr0.5.png`` (a parameter list such as (slope=0.2) kept readable)."""
     return f"{index:02d}-" + re.sub(r"[^A-Za-z0-9._=-]+", "_", group.name).strip("_") + ".png"
 
 
@@ -65,8 +65,9 @@ def write_sweep_plots(sweep: dict, out_dir: str | Path, source: str) -> list[Pat
     for i, group in enumerate(plot_groups(rows), start=1):
         name = _file_name(i, group)
         written.append(save_figure(group_figure(group, rows), out / name))
-        sections.append(f'<h2 id="g{i}">{html.escape(group.title)}</h2>'
-                        f'<img src="{html.escape(name)}" alt="{html.escape(group.title)}">{_cell_table(group, members)}')
+        title = html.escape(group.title)
+        sections.append(f'<h2 id="g{i}">{title}</h2><img src="{html.escape(name)}" alt="{title}">'
+                        + _cell_table(group, members))
     index = (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>mlp-parity sweep</title>"
              f"<style>{STYLE}</style></head><body><h1>mlp-parity sweep: handmade vs torch</h1>{_summary(sweep, source)}"
              "<p>Per group: handmade solid, torch dashed (top), |L_handmade - L_torch| per epoch (bottom).</p>"
