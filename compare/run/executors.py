@@ -23,6 +23,7 @@ import os
 from concurrent.futures import Executor, Future
 from urllib.parse import urlsplit
 
+from compare.run.cluster import DaskExecutor
 from compare.run.local import LocalPool
 from handmade.contract.errors import InvalidInput
 
@@ -66,8 +67,6 @@ def make_executor(jobs: int | None = None, scheduler: str | None = None) -> Exec
     if jobs is not None:
         raise InvalidInput("give either a number of local jobs or a Dask scheduler, not both "
                            "(the cluster's workers decide how many tasks run at once)")
-    from compare.run.cluster import DaskExecutor  # imports dask: only for a cluster (an optional extra)
-
     return DaskExecutor(scheduler)
 
 
@@ -104,7 +103,7 @@ def describe(executor: Executor) -> dict:
     elif isinstance(executor, LocalPool):
         kind = "local processes"
     else:
-        kind = "dask" if hasattr(executor, "client") else type(executor).__name__
+        kind = "dask" if isinstance(executor, DaskExecutor) else type(executor).__name__
     return {"kind": kind, "workers": capacity(executor), "scheduler": getattr(executor, "address", None)}
 
 
