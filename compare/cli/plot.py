@@ -11,8 +11,9 @@ NAME = "plot"
 SUMMARY = "draw the comparison figures of a saved sweep (written with sweep --curves --json FILE)"
 EXAMPLES = """\
 examples:
-  mlp-parity sweep --curves --json sweep.json && mlp-parity plot sweep.json --out sweep_plots
-  mlp-parity sweep --optimizer adam --plots adam_plots     # the same in one command
+  mlp-parity plot sweep.json --out sweep_plots        # sweep.json from: mlp-parity sweep --curves --json sweep.json
+  mlp-parity plot adam.json                           # into adam_plots/ beside it
+  mlp-parity sweep --optimizer adam --plots adam_plots     # run and draw in one command
 
 Writes into DIR: index.html (open it in a browser), overview.png (heatmaps over the
 swept axes of the worst checked relative difference and of the final loss, log10)

@@ -33,7 +33,8 @@ def project_version() -> str:
 class DaskExecutor(Executor):
     """Run tasks on the workers of the Dask scheduler at ``address``; ``workers`` = their threads in all."""
 
-    def __init__(self, address: str, timeout: float = CONNECT_TIMEOUT):
+    def __init__(self, address: str, timeout: float | None = None):
+        timeout = CONNECT_TIMEOUT if timeout is None else timeout
         try:
             from distributed import Client  # optional: the [dask] extra, imported only to use a cluster
         except ImportError:

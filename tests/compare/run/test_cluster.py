@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 
+import compare.run.cluster
 from compare.cli.main import main
 from compare.run.executors import capacity, check_scheduler_address, describe, make_executor
 from compare.run.threads import call_in_one_thread
@@ -82,18 +84,17 @@ def test_a_malformed_scheduler_address_is_refused_with_the_form_to_use(address):
         check_scheduler_address(address)
 
 
-def test_jobs_and_a_scheduler_together_are_refused(dask_scheduler):
+def test_jobs_and_a_scheduler_together_are_refused_before_connecting():
     with pytest.raises(InvalidInput, match="not both"):
-        make_executor(jobs=2, scheduler=dask_scheduler)
+        make_executor(jobs=2, scheduler="tcp://127.0.0.1:8786")
 
 
-def test_an_unreachable_scheduler_is_one_clear_line(tmp_path, capsys):
-    import socket
-
+def test_an_unreachable_scheduler_is_one_clear_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(compare.run.cluster, "CONNECT_TIMEOUT", 1.0)  # refused at once; Dask retries until then
     with socket.socket() as probe:  # a loopback port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     code = main(["sweep", *GRID, "--scheduler", f"tcp://127.0.0.1:{port}"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
-    assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in err
+    assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port} within 1 s" in err
