@@ -105,6 +105,13 @@ def _scheduler(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _where(executor: dict) -> str:
+    """Where the cells ran, for the summary line: "2 local processes", "Dask at tcp://...: 8 workers"."""
+    if executor["kind"] == "dask":
+        return f"Dask at {executor['scheduler']}: {executor['workers']} workers"
+    return "in this process" if executor["kind"] == "inline" else f"{executor['workers']} {executor['kind']}"
+
+
 def _ratio(value) -> str:
     """A spread ratio |h - t| / spread for the table; '-' where no step was judged by its spread."""
     return "-" if value is None else f"{value:.2f}"
@@ -143,7 +150,7 @@ def run(args) -> int:
           + "; one-step " + ", ".join(f"{d} {TOLERANCES[d].step:g}" for d in args.dtype)
           + f"); worst whole-run difference {summary['worst_trajectory_rel_diff']:.2e}; "
             f"wall time {result.seconds:.1f} s ("
-          + (f"{result.groups} batched groups" if result.batched else "unbatched") + ")")
+          + (f"{result.groups} batched groups" if result.batched else "unbatched") + f"; {_where(result.executor)})")
     spread_dtypes = sorted({r["dtype"] for r in result.rows if r["resync_spread_steps"]})
     if spread_dtypes:
         factors = {TOLERANCES[d].spread_factor for d in spread_dtypes}

@@ -61,7 +61,11 @@ class DaskExecutor(Executor):
             raise InvalidInput(f"the Dask scheduler at {address} has no worker after {timeout:g} s; start one "
                                f"with: dask worker {address}") from None
         mine = project_version()
-        theirs = self.client.run(project_version)
+        try:
+            theirs = self.client.run(project_version)
+        except Exception as exc:  # noqa: BLE001 - whatever a worker raised: it cannot run this project's code
+            raise InvalidInput(f"a worker of the Dask scheduler at {address} cannot run mlp-parity "
+                               f"({type(exc).__name__}: {exc}); install it on every worker") from None
         other = {worker: v for worker, v in theirs.items() if v != mine}
         if other:
             worker, v = sorted(other.items())[0]
