@@ -23,8 +23,9 @@ STYLE = ("body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1
 
 
 def _file_name(index: int, group: PlotGroup) -> str:
-    """A portable file name: ``03-float64-sgd-tanh-lr0.5.png`` (a parameter list such as (slope=0.2) kept readable)."""
-    return f"{index:02d}-" + re.sub(r"[^A-Za-z0-9._=-]+", "_", group.name).strip("_") + ".png"
+    """A portable file name: ``03-float64-sgd-tanh-lr0.5.png``; ``adam(beta1=0.8)`` becomes ``adam_beta1=0.8``."""
+    return "-".join([f"{index:02d}"] + [re.sub(r"[^A-Za-z0-9.=]+", "_", part).strip("_") for part in group.parts]) \
+        + ".png"
 
 
 def _cell_table(group: PlotGroup, members: list[str]) -> str:

@@ -51,8 +51,9 @@ class PlotGroup:
         return ", ".join(axis_text(a, v) for a, v in zip(GROUP_AXES, self.key)) + f": {statuses}"
 
     @property
-    def name(self) -> str:
-        return "-".join(axis_text(a, v).replace(" ", "") for a, v in zip(GROUP_AXES, self.key))
+    def parts(self) -> list[str]:
+        """The group's values as short words (``float64``, ``sgd``, ``tanh``, ``lr0.5``), for a file name."""
+        return [axis_text(a, v).replace(" ", "") for a, v in zip(GROUP_AXES, self.key)]
 
 
 def plot_groups(rows: list[dict]) -> list[PlotGroup]:

@@ -79,3 +79,16 @@ def test_the_overview_heatmaps_are_the_cells_log10_differences_and_losses(saved)
             assert loss[i, j] == pytest.approx(math.log10(final), abs=1e-12)
         else:  # masked: drawn grey and written "diverged"
             assert np.ma.is_masked(loss[i, j]) and row["status"] == "both diverged"
+
+
+def test_a_failed_cell_is_marked_on_the_overview(saved):
+    path, _ = saved
+    rows = load_sweep(path)["cells"]
+    failed = rows[5]
+    failed.update(status="mismatch", matched=False)  # as a sweep records a re-synchronised step that disagrees
+    diff_ax = next(ax for ax in overview_figure(rows).axes if ax.images)
+    labels = [t.get_text() for t in diff_ax.get_yticklabels()]
+    where = (float([0.1, 10.0].index(failed["lr"])),
+             float(labels.index(f"{failed['activation']} {failed['init']} seed {failed['seed']}")))
+    marked = [text.get_position() for text in diff_ax.texts if text.get_text() == "MISMATCH"]
+    assert marked == [where]
