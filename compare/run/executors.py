@@ -77,12 +77,11 @@ def check_scheduler_address(address: str) -> str:
     """``address`` if it reads ``tcp://HOST:PORT`` or ``tls://HOST:PORT`` (IPv6 hosts in brackets)."""
     try:
         parts = urlsplit(address)
-        port = parts.port
-    except ValueError:
-        port = None
-        parts = None
-    if parts is None or parts.scheme not in SCHEDULER_SCHEMES or not parts.hostname or port is None \
-            or parts.path not in ("", "/") or parts.query or parts.fragment:
+        valid = (parts.scheme in SCHEDULER_SCHEMES and bool(parts.hostname) and parts.port is not None
+                 and parts.path in ("", "/") and not parts.query and not parts.fragment)
+    except ValueError:  # a port that is not a number or out of range
+        valid = False
+    if not valid:
         raise InvalidInput(f"{address!r} is not a Dask scheduler address; write tcp://HOST:PORT (or tls://HOST:PORT "
                            "with Dask's TLS settings), e.g. tcp://10.0.0.5:8786")
     return address
