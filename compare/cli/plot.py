@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from compare.cli import options
 from compare.files.atomic import to_jsonable
+from handmade.contract.errors import InvalidInput
 
 NAME = "plot"
 SUMMARY = "draw the comparison figures of a saved sweep (written with sweep --curves --json FILE)"
@@ -32,6 +34,14 @@ def configure(parser):
                         help="where to write the figures (default: SWEEP_plots beside the JSON file)")
 
 
+def _beside(path: Path) -> str:
+    """``SWEEP_plots`` beside ``SWEEP.json``, if a directory can be written there."""
+    try:
+        return options.output_dir(str(path.with_name(f"{path.stem}_plots")))
+    except argparse.ArgumentTypeError as exc:
+        raise InvalidInput(f"{exc}; give --out DIR") from None
+
+
 def draw(document: dict, out_dir: str, source: str) -> int:
     """Check ``document`` (a sweep as JSON data) and draw its figures into ``out_dir``; says where."""
     from compare.figures.sweep_page import write_sweep_plots  # matplotlib: only when drawing (--help stays light)
@@ -48,8 +58,7 @@ def run(args) -> int:
     from compare.trajectory.saved import load_sweep  # the layout of a sweep's JSON
 
     sweep = load_sweep(args.sweep_json)
-    path = Path(args.sweep_json)
-    out = args.out or options.output_dir(str(path.with_name(f"{path.stem}_plots")))
+    out = args.out or _beside(Path(args.sweep_json))
     written = write_sweep_plots(sweep, out, args.sweep_json)
     print(f"{len(sweep['cells'])} cells: wrote {len(written) - 1} figures and {written[-1]} (open it in a browser)")
     return 0

@@ -91,3 +91,12 @@ def test_plots_into_a_file_is_refused_before_the_sweep_runs(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["sweep", *GRID, "--plots", str(target)])
     assert stop.value.code == 2 and "is not a directory" in capsys.readouterr().err
+
+
+def test_a_default_output_that_cannot_be_a_directory_is_one_line(sweeps, tmp_path, capsys):
+    saved = tmp_path / "s.json"
+    saved.write_bytes((sweeps / "curves.json").read_bytes())
+    (tmp_path / "s_plots").write_text("a file where the figures would go")
+    assert main(["plot", str(saved)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "exists and is not a directory; give --out DIR" in err
