@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from compare.cli import bench, check, grads, study, sweep, train
+from compare.cli import bench, check, grads, plot, study, sweep, train
 from handmade.contract.errors import InvalidInput
 
-COMMANDS = (study, grads, train, sweep, check, bench)  # in display order
+COMMANDS = (study, grads, train, sweep, plot, check, bench)  # in display order
 
 DESCRIPTION = """\
 Prove that a hand-written NumPy MLP and a torch.nn MLP, started from the same

@@ -64,6 +64,7 @@ class SweepSetup:
     epochs: int = 1000
     batch_size: int | None = None
     resync: bool = True
+    curves: bool = False  # keep every cell's per-epoch losses (both sides) and their difference in its row
 
     @property
     def sizes(self) -> tuple[int, ...]:
