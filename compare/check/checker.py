@@ -112,11 +112,12 @@ def discover(link, config: CheckConfig, report: Report) -> dict | None:
                       hidden_given=config.hidden_given, lr=config.lr, epochs=config.epochs, batch=len(batch["X"]),
                       seed=config.seed, init_args=dict(config.init_args))
     data = {"X": batch["X"], "Y": batch["Y"], "labels": np.argmax(batch["Y"], axis=1)}
+    # The declared network: what a layer-list design is assembled as, and the loss a backward(dout) is given.
+    network = {"activation": config.activation, "output_activation": config.output_activation, "loss": config.loss}
     avoid: dict[str, tuple] = {}   # method -> (how calling it ended the process, whether it hung): not called again
     while True:
         found = link.request({"op": "discover", "request": dataclasses.asdict(request), "data": data,
-                              "loss": config.loss, "output_activation": config.output_activation, "avoid": avoid},
-                             "understanding the class")
+                              **network, "avoid": avoid}, "understanding the class")
         if not (found.died and link.calling and link.calling[1] not in avoid and len(avoid) < MAX_AVOIDED):
             break
         avoid[link.calling[1]] = (found.error, found.timed_out)
@@ -134,7 +135,7 @@ def discover(link, config: CheckConfig, report: Report) -> dict | None:
             failed["error"] if failed["timed_out"] else f"{failed['construction']} raised {failed['error']}")]))
         return None
     plan = found.value["plan"]
-    link.request({"op": "adopt", "plan": plan, "avoid": avoid}, "setting up", setup=True)
+    link.request({"op": "adopt", "plan": plan, **network, "avoid": avoid}, "setting up", setup=True)
     report.plan = plan
     report.not_checked = plan.get("missing")  # no gradients to compare: the rest is checked, the verdict says so
     return plan

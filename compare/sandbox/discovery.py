@@ -34,9 +34,9 @@ from compare.sandbox.probes import find_gradients, find_training
 from compare.sandbox.roles import FORWARD_METHODS, TRAIN_METHODS
 
 CONSTRUCTOR = "__init__"   # the group of every constructor call: one that ends the process is not tried again
+ADAPTER_FIX = "write a glue adapter (--adapter glue.py; see examples/adapter_template.py)"
 GRADIENTS_FIX = ("make a method return the gradients (a tuple or dict of arrays), keep them as attributes named "
-                 "after the weights (dW1 beside W1), or write a glue adapter (--adapter, see "
-                 "examples/adapter_template.py)")
+                 f"after the weights (dW1 beside W1), or {ADAPTER_FIX}")
 
 
 class NotUnderstood(Exception):
@@ -93,8 +93,7 @@ class Discovery:
         if crashed is not None:
             raise ConstructorFailed(*crashed)
         raise NotUnderstood("; ".join(failures) or f"{self.name} has no constructor the tool can call",
-                            "say how to build it with --init-args \"name=value, ...\", or write a glue "
-                            "adapter (--adapter, see examples/adapter_template.py)")
+                            f"say how to build it with --init-args \"name=value, ...\", or {ADAPTER_FIX}")
 
     def understand(self, call: Call, obj) -> Plan | None:
         sizes = call.sizes or self.sizes_inside(obj)

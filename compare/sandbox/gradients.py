@@ -22,6 +22,7 @@ import numpy as np
 
 from compare.sandbox import params, roles
 from compare.sandbox.calling import argument_roles, bind, output_array, shape_inputs
+from compare.sandbox.compose import evaluate_loss, loss_objects
 from compare.sandbox.layout import ParamLayout
 from compare.sandbox.values import map_gradients, plain
 from handmade.losses import grad_of_output
@@ -127,9 +128,13 @@ def call_once(ctx, obj, method: str, x, y, loss_grad) -> tuple[object, bool]:
     out_array = output_array(plain(out), ctx.sizes[-1])  # a forward may return (output, cache): the output
     kept = None if out_array is None else out_array.copy()
     values = {"x": x, "y": y, "lr": PROBE_LR, "reg": 0.0, "cache": out, "output": out}
-    wants_grad_out = any(role == "grad_out" for _, role, _ in argument_roles(getattr(obj, method)))
-    if loss_grad is not None and out_array is not None and wants_grad_out:
+    wanted = {role for _, role, _ in argument_roles(getattr(obj, method))}
+    if loss_grad is not None and out_array is not None and "grad_out" in wanted:
         values["grad_out"] = loss_grad(out_array, y)
+    if not wanted & {"y", "output", "grad_out", "cache"}:
+        # backward() with no targets: the targets went into the object's loss object (Model(layers, loss)).
+        for criterion in loss_objects(obj):
+            evaluate_loss(criterion, out, y)
     bound = bind(getattr(obj, method), values)
     if bound is None:
         raise TypeError(f"{method} takes arguments the checker cannot supply")
