@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compare.cli import options
-from compare.files.atomic import write_json
+from compare.files.atomic import OutputSet
 
 NAME = "study"
 SUMMARY = "the lesson end to end: the three tasks and the theory, measured on both sides, as a report (main job)"
@@ -54,7 +54,10 @@ def run(args) -> int:
     from compare.study import StudyConfig, run_study  # torch: only when the command runs (--help stays fast)
 
     cfg = StudyConfig.quick_preset(args.seed) if args.quick else StudyConfig.full(args.seed)
-    out = run_study(cfg, args.out, lang=args.lang, command=command_line(args))
+    with OutputSet() as outputs:  # the study's directory and --json: replaced together, or not at all
+        out = run_study(cfg, args.out, lang=args.lang, command=command_line(args), outputs=outputs)
+        if args.json:
+            outputs.write_json(args.json, out.results)
     summary = out.summary
     res = out.results
     t1 = res["task1"]["outputs"]
@@ -69,6 +72,4 @@ def run(args) -> int:
         print(f"  FAILED {failure}")
     print(f"wall time {res['timings']['total_seconds']:.1f} s")
     print(f"report: {out.report_md} (also {out.report_html.name}, {out.results_json.name}, figures/)")
-    if args.json:
-        write_json(args.json, res)
     return 0 if summary["failed"] == 0 else 1

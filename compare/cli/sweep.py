@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compare.cli import options
-from compare.files.atomic import write_json, write_text
+from compare.files.atomic import OutputSet
 from compare.files.datafiles import load_xy
 from compare.measure.tolerance import TOLERANCES
 from compare.present.tables import text_table
@@ -79,7 +79,7 @@ def configure(parser):
                              "initialiser and seed")
     parser.add_argument("--no-resync", action="store_true",
                         help="do not re-synchronise parted runs (every parted run is then a mismatch)")
-    parser.add_argument("--csv", metavar="PATH", help="also write one CSV row per cell")
+    parser.add_argument("--csv", metavar="PATH", type=options.output_file, help="also write one CSV row per cell")
     parser.add_argument("--quiet", action="store_true", help="print only the summary, not one row per cell")
     options.add_json(parser)
 
@@ -90,9 +90,11 @@ def _ratio(value) -> str:
 
 
 def run(args) -> int:
-    from compare.trajectory.sweep import run_sweep  # torch: only when the command runs (--help stays fast)
-
+    options.distinct_outputs(args, "json", "csv")
     X, Y = load_xy(args.data)
+    # torch: only once the data is known to be good (--help and bad input answer without it)
+    from compare.trajectory.sweep import run_sweep
+
     setup = grid.SweepSetup(X=X, Y=Y, hidden=tuple(args.hidden), epochs=args.epochs, batch_size=args.batch_size,
                        resync=not args.no_resync)
     cells = grid.make_grid(args.activations, args.lrs, args.inits, args.seeds, args.optimizer, args.dtype)
@@ -129,11 +131,12 @@ def run(args) -> int:
         factor = (f"{factors.pop():g}" if len(factors) == 1
                   else "/".join(f"{TOLERANCES[d].spread_factor:g} ({d})" for d in spread_dtypes))
         print(f"(steps over the one-step tolerance are judged against {factor} x their own rounding spread)")
-    if args.json:
-        write_json(args.json, {**result.to_dict(), "setup": {
-            "sizes": list(setup.sizes), "loss": setup.loss, "epochs": setup.epochs, "batch_size": setup.batch_size,
-            "data": args.data or "letters", "resync": setup.resync},
-            "tolerances": {d: TOLERANCES[d].to_dict() for d in args.dtype}})
-    if args.csv:
-        write_text(args.csv, grid.rows_to_csv(result.rows))
+    with OutputSet() as outputs:  # the JSON and the CSV of one sweep: both, or neither
+        if args.json:
+            outputs.write_json(args.json, {**result.to_dict(), "setup": {
+                "sizes": list(setup.sizes), "loss": setup.loss, "epochs": setup.epochs,
+                "batch_size": setup.batch_size, "data": args.data or "letters", "resync": setup.resync},
+                "tolerances": {d: TOLERANCES[d].to_dict() for d in args.dtype}})
+        if args.csv:
+            outputs.write_text(args.csv, grid.rows_to_csv(result.rows))
     return 0 if summary["failed"] == 0 else 1
