@@ -20,6 +20,7 @@ entry point installs the handlers before anything heavy is imported.
 
 from __future__ import annotations
 
+import _thread
 import os
 import signal
 import sys
@@ -35,16 +36,49 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, as an exception: handled wherever Ctrl-C is, reported with exit code 143."""
 
 
+_received: list[int] = []  # every signal our handler saw: an interrupt an import error hides is still known
+
+
 def _raise(signum, frame) -> None:
+    _received.append(signum)
     if signum == signal.SIGTERM:
         raise Terminated()
     raise KeyboardInterrupt()
 
 
+def received() -> KeyboardInterrupt | None:
+    """The interrupt our handler raised, if any: an interrupted import can fail as something else
+    (numpy reports an interrupted import of its C extension as an ImportError)."""
+    if not _received:
+        return None
+    return Terminated() if _received[-1] == signal.SIGTERM else KeyboardInterrupt()
+
+
 def install() -> None:
-    """SIGINT raises KeyboardInterrupt, SIGTERM raises Terminated (main thread only, as Python requires)."""
+    """SIGINT raises KeyboardInterrupt, SIGTERM raises Terminated (main thread only, as Python requires).
+
+    A signal handler runs wherever the main thread happens to be, a weakref callback or a
+    ``__del__`` included, where Python prints the exception as "Exception ignored" and goes
+    on as if nothing happened. Such a swallowed interrupt is delivered again, at once.
+    """
     for signum in SIGNALS:
         signal.signal(signum, _raise)
+    sys.unraisablehook = _redeliver_interrupts(sys.unraisablehook)
+
+
+def _redeliver_interrupts(hook):
+    def unraisable(info) -> None:
+        if not isinstance(info.exc_value, KeyboardInterrupt):
+            hook(info)
+            return
+        signum = signal.SIGTERM if isinstance(info.exc_value, Terminated) else signal.SIGINT
+        # From another thread: raised in this one, it would land in the same callback and be swallowed again.
+        try:
+            threading.Thread(target=_thread.interrupt_main, args=(signum,), daemon=True).start()
+        except RuntimeError:  # the interpreter is shutting down: no threads, and nothing left to interrupt
+            pass
+
+    return unraisable
 
 
 def ignore() -> None:
@@ -75,7 +109,8 @@ def exit_code(exc: KeyboardInterrupt) -> int:
 
 def report(command: str | None, exc: KeyboardInterrupt) -> int:
     """Print the one line an interrupted command ends with; return its exit code (130 or 143)."""
-    ignore()
+    if signal.getsignal(signal.SIGINT) is _raise:  # the CLI's process (not main() called from Python)
+        ignore()  # a second Ctrl-C must not cut the line short
     what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
     clear = "\r\033[K" if sys.stderr.isatty() else ""  # a progress bar may be half drawn on this line
     name = f"mlp-parity {command}" if command else "mlp-parity"

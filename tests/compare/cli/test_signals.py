@@ -105,7 +105,8 @@ def test_an_interrupted_study_leaves_the_old_report_and_no_new_figure(tmp_path):
     out = tmp_path / "study"
     (out / "figures").mkdir(parents=True)
     old = {out / "report.md": "old report", out / "report.html": "old html", out / "results.json": "old results",
-           out / "figures" / "task3_lr.png": "old figure", out / "notes.txt": "the user's own", tmp_path / "s.json": "old"}
+           out / "figures" / "task3_lr.png": "old figure", out / "notes.txt": "the user's own",
+           tmp_path / "s.json": "old"}
     for path, text in old.items():
         path.write_text(text)
     proc = paused(["study", "--quick", "--out", str(out), "--json", str(tmp_path / "s.json")], "commit", tmp_path)

@@ -185,7 +185,15 @@ def test_a_full_disk_names_the_file_not_the_temporary_one(tmp_path, monkeypatch)
     assert listing(tmp_path) == []
 
 
-def test_signals_during_the_renames_are_delivered_after_them():
+@pytest.fixture
+def python_sigint_handler():
+    """Python's own SIGINT handler for the test, whatever an earlier test left installed."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_signals_during_the_renames_are_delivered_after_them(python_sigint_handler):
     """SIGINT inside ``deferred`` waits for the block to finish, then reaches the handler it was meant for."""
     finished = False
     with pytest.raises(KeyboardInterrupt):
