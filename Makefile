@@ -7,7 +7,7 @@ CONSTRAINTS ?= constraints.txt
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install study test lint bench clean
+.PHONY: install study test mutation lint bench clean
 
 # The editable install is a plain path entry (setuptools' "compat" mode): the default mode imports an
 # import hook (pathlib, re, ...) in every Python start-up, 50-60 ms during which a Ctrl-C can only get
@@ -29,6 +29,10 @@ study: $(STAMP)
 
 test: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q
+
+# One-line bugs, each alone, each killed by the tests that promise to catch it (tests/mutation/run.py).
+mutation: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python tests/mutation/run.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -37,7 +37,8 @@ because the relative difference of a loss near rounding noise means nothing).
 status:
   match               every epoch within the trajectory tolerance
                       (float64 {options.TRAJECTORY["float64"]}, float32 {options.TRAJECTORY["float32"]})
-  both diverged       both losses became non-finite at the same epoch
+  both diverged       both losses became non-finite at the same epoch, and
+                      every step before agrees (as for any other run)
   sensitive dynamics  the runs part, but re-synchronised from the handmade
                       state, every single step agrees to the one-step
                       tolerance (float64 {options.STEP["float64"]}, float32 {options.STEP["float32"]}): amplified

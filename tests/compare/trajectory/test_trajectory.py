@@ -65,6 +65,18 @@ def test_healthy_run_matches_at_every_epoch():
     assert row["status"] == "match" and row["checked_rel_diff"] == c.worst_rel_diff
 
 
+def test_losses_at_rounding_level_are_compared_in_units_of_the_floor():
+    """The lesson's run (relu, lr 0.1, 1000 epochs) drives the loss to ~1e-31, where the two sides' losses
+    differ by ~10% of themselves - rounding of residuals that are rounding. In units of phi * L_1 that is
+    ~1e-26: every epoch within the tolerance, and no re-synchronisation needed."""
+    c = compare_training(SPEC.replace(init="torch_default"), X, Y, TrainPlan(lr=0.1, epochs=1000))
+    h, t = c.loss_handmade[-1], c.loss_torch[-1]
+    assert max(h, t) < 1e-28 and abs(h - t) / max(h, t) > 1e-3  # a plain relative difference would fail it
+    assert c.status == MATCH and c.first_over is None and c.resync is None
+    assert c.rel_diff[-1] <= c.tolerance
+    assert c.loss_floor == pytest.approx(loss_floor_fraction("float64") * c.loss_handmade[0])
+
+
 def test_both_diverged_at_the_same_epoch_is_a_match():
     spec = SPEC.replace(activation="leaky_relu")
     c = compare_training(spec, X, Y, TrainPlan(lr=1.0, epochs=50))
