@@ -5,9 +5,9 @@ numpy and the subcommands are still being imported. So this module imports only 
 the interpreter has already loaded; everything else is imported inside
 :func:`entry_point`'s ``try``, where an interrupt is a ``KeyboardInterrupt`` like any
 other: whenever the signal lands, the command ends with one line on stderr and exit
-code 130 (SIGINT) or 143 (SIGTERM), never a traceback. (Before the handlers are
-installed, SIGTERM still has its default action: the process ends at once, with
-nothing written yet.)
+code 130 (SIGINT), 143 (SIGTERM) or 129 (SIGHUP), never a traceback. (Before the
+handlers are installed, SIGTERM and SIGHUP still have their default action: the
+process ends at once, with nothing written yet.)
 """
 
 import _signal  # the C core of `signal`, loaded with the interpreter (`signal` itself imports enum, ...)
@@ -30,8 +30,7 @@ def entry_point() -> None:
         interrupt = exc if isinstance(exc, KeyboardInterrupt) else _hidden_interrupt(exc)
         if interrupt is None:
             raise
-        for signum in (_signal.SIGINT, _signal.SIGTERM):  # no second interrupt while the line is printed
-            _signal.signal(signum, _signal.SIG_IGN)
+        _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # a second Ctrl-C must not cut the line short
         # Imported again: the interrupt may have cut its first import short.
         from compare.files import interrupts
 

@@ -129,6 +129,10 @@ class OutputPath(os.PathLike):
 
 def output_file(text: str) -> OutputPath:
     """A file the tool will write: refuse a directory, or a place no file can be created, before any work."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty file name; give a file name")
+    if text == "-":  # the usual spelling of standard output, where the tables go
+        raise argparse.ArgumentTypeError("'-' (standard output) is not supported here; give a file name")
     path = Path(text)
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a directory; give a file name")

@@ -62,6 +62,7 @@ def _load_csv(path: Path, where: str) -> tuple[np.ndarray, np.ndarray]:
         with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: drop a byte-order mark
             reader = csv.reader(handle)
             header = [name.strip() for name in next(reader, [])]
+            is_target = _targets(header, where)
             rows = [_numbers(row, reader.line_num, header, where) for row in reader if row]
     except UnicodeDecodeError:
         raise InvalidInput(f"{where} is not UTF-8 text; save it as CSV (UTF-8)") from None
@@ -69,12 +70,24 @@ def _load_csv(path: Path, where: str) -> tuple[np.ndarray, np.ndarray]:
         raise InvalidInput(f"{where}: cannot read ({exc})") from None
     if not rows:
         raise InvalidInput(f"{where}: needs a header row and at least one data row")
+    data = np.array(rows, dtype=np.float64)
+    return data[:, ~is_target], data[:, is_target]
+
+
+def _targets(header: list[str], where: str) -> np.ndarray:
+    """Which columns are targets (named y...); an error if there are no inputs or no targets."""
+    if not header:
+        raise InvalidInput(f"{where}: needs a header row and at least one data row")
+    if len(header) == 1:
+        other = next((sep for sep in (";", "\t", "|") if sep in header[0]), None)
+        if other:
+            shown = "tabs" if other == "\t" else repr(other)
+            raise InvalidInput(f"{where} separates its columns with {shown}, not commas: save it as CSV")
     is_target = np.array([name.lower().startswith("y") for name in header])
     if is_target.all() or not is_target.any():
         shown = header if len(header) <= 8 else [*header[:8], "..."]
         raise InvalidInput(f"{where}: header needs input columns and target columns named y... (got {shown})")
-    data = np.array(rows, dtype=np.float64)
-    return data[:, ~is_target], data[:, is_target]
+    return is_target
 
 
 def _numbers(row: list[str], line: int, header: list[str], where: str) -> list[float]:

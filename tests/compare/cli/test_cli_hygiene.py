@@ -73,6 +73,8 @@ CASES = [
     (["train", "--lr", "0"], "'0' must be a positive finite number"),
     (["sweep", "--json", "{d}/r.out", "--csv", "{d}/r.out"], "--json and --csv both name"),
     (["sweep", "--csv", "{d}"], "is a directory"),
+    (["train", "--json", ""], "an empty file name"),
+    (["grads", "--json", "-"], "'-' (standard output) is not supported here"),
     # argparse would read --out as an abbreviation of --output-activation: abbreviations are off.
     (["check", "x.py:A", "--out", "{d}"], "unrecognized arguments: --out"),
     (["train", "--epoch", "5"], "unrecognized arguments: --epoch"),

@@ -20,18 +20,19 @@ import pytest
 
 from compare.files.interrupts import PAUSE_VARIABLE
 
-SIGNALS = [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated (SIGTERM)")]
-IDS = ["SIGINT", "SIGTERM"]
+SIGNALS = [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated (SIGTERM)"),
+           (signal.SIGHUP, 129, "terminated (SIGHUP)")]  # SIGHUP: the terminal was closed
+IDS = ["SIGINT", "SIGTERM", "SIGHUP"]
 # The cheapest sweep with both outputs: one cell, a few epochs.
 SWEEP = ["sweep", "--activations", "relu", "--lrs", "0.1", "--inits", "torch_default", "--epochs", "5",
          "--jobs", "1", "--quiet"]
 
 
-def paused(argv, point, cwd):
+def paused(argv, point, cwd, preexec_fn=None):
     """Start ``mlp-parity ARGV`` and return it once it says it is paused at ``point``."""
     env = {**os.environ, PAUSE_VARIABLE: point, "PYTHONHASHSEED": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "compare", *argv], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=preexec_fn)
     line = b""
     deadline = time.monotonic() + 120  # a safety net against a hang, not a timing assertion
     while not line.endswith(b"\n"):
@@ -69,6 +70,18 @@ def test_a_signal_in_the_first_moment_is_one_line(tmp_path, signum, code, word):
     assert returncode == code
     assert err == f"mlp-parity grads: {word}; no partial output was written\n"
     assert out == "" and list(tmp_path.iterdir()) == []
+
+
+def _ignore_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell starts a background job (`cmd &`)
+
+
+def test_a_signal_ignored_at_start_stays_ignored(tmp_path):
+    """A background job ignores Ctrl-C (and nohup ignores SIGHUP): the tool must not take that back."""
+    proc = paused(["grads"], "startup", tmp_path, preexec_fn=_ignore_sigint)
+    proc.send_signal(signal.SIGINT)  # ignored: the process is still paused ...
+    returncode, _, err = end(proc, signal.SIGTERM)  # ... so this is what ends it
+    assert returncode == 143 and err == "mlp-parity grads: terminated (SIGTERM); no partial output was written\n"
 
 
 @pytest.mark.parametrize("signum, code, word", SIGNALS, ids=IDS)

@@ -45,7 +45,11 @@ def test_many_columns_are_read_in_one_linear_pass(tmp_path):
     ("a,b\n1,2\n", "header needs input columns and target columns named y..."),
     ("y0,y1\n1,2\n", "header needs input columns and target columns named y..."),
     ("a,y0\n1,nan\n", "NaN or inf"),
-], ids=["short row", "long row", "word", "empty value", "header only", "empty", "no targets", "no inputs", "nan"])
+    ("a;b;y0\n1;2;3\n", "separates its columns with ';', not commas: save it as CSV"),
+    ("a\tb\ty0\n1\t2\t3\n", "separates its columns with tabs, not commas"),
+    ("a,b,y0\n\"1,5\",2,3\n", "line 2, column 'a': '1,5' is not a number"),
+], ids=["short row", "long row", "word", "empty value", "header only", "empty", "no targets", "no inputs", "nan",
+        "semicolons", "tabs", "decimal comma"])
 def test_a_bad_csv_is_one_line_naming_where(tmp_path, text, message):
     with pytest.raises(InvalidInput, match="data file") as info:
         load_data(write(tmp_path, text))
