@@ -71,25 +71,27 @@ def test_steps_match_torch_float32(spec_text):
 
 
 def test_a_wrong_formula_would_be_caught(monkeypatch):
-    """The comparison above is sensitive: Adam with eps inside the sqrt, planted in the handmade optimizer,
-    misses torch's step by far more than the 4e-15 it is held to (at gradients of 1e-6, eps matters)."""
-    def eps_inside_sqrt(self, p, g, state):
-        beta1, beta2, eps = self.hyper["beta1"], self.hyper["beta2"], self.hyper["eps"]
-        if not state:
-            state["exp_avg"], state["exp_avg_sq"] = np.zeros_like(p), np.zeros_like(p)
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (g - m)
-        v *= beta2
-        v += ((1 - beta2) * g) * g
-        p -= (self.lr / (1 - beta1**self.t)) * m / np.sqrt(v / (1 - beta2**self.t) + eps)
+    """The comparison above is sensitive: Adam with beta1 and beta2 swapped (an argument-order slip),
+    planted in the handmade optimizer, misses torch's step by far more than the 4e-15 it is held to."""
+    original = handmade.optim.Adam._update
+
+    def swapped(self, p, g, state):
+        hyper = self.hyper
+        self.hyper = {**hyper, "beta1": hyper["beta2"], "beta2": hyper["beta1"]}
+        try:
+            original(self, p, g, state)
+        finally:
+            self.hyper = hyper
 
     def gap() -> float:
-        params, opt, model, topt = _pair("adam(eps=1e-6)", "float64")
-        theirs = _step_both(params, opt, model, topt, {k: np.full_like(v, 1e-6) for k, v in params.items()})
+        params, opt, model, topt = _pair("adam", "float64")
+        rng = np.random.default_rng(4)
+        for _ in range(3):
+            theirs = _step_both(params, opt, model, topt, _random_grads(rng, params))
         return max(np.abs(params[k] - theirs[k]).max() for k in params)
 
     assert gap() < 4e-15
-    monkeypatch.setattr(handmade.optim.Adam, "_update", eps_inside_sqrt)
+    monkeypatch.setattr(handmade.optim.Adam, "_update", swapped)
     assert gap() > 1e-6
 
 

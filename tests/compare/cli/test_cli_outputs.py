@@ -3,6 +3,7 @@ and what `train` prints stays readable when a run blows up."""
 
 from __future__ import annotations
 
+import os
 import re
 import resource
 import signal
@@ -49,8 +50,10 @@ def _small_files_only():
 
 def test_a_write_that_fails_names_the_file_as_typed_and_leaves_nothing(tmp_path):
     """A real failed write (the file size limit), not a simulated one: one line naming r.json, exit 2."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # no .pyc writes running into the limit
     done = subprocess.run([sys.executable, "-m", "compare", "train", "--epochs", "3", "--json", "r.json"],
-                          cwd=tmp_path, preexec_fn=_small_files_only, capture_output=True, text=True, timeout=300)
+                          cwd=tmp_path, env=env, preexec_fn=_small_files_only, capture_output=True, text=True,
+                          timeout=300)
     assert done.returncode == 2
     assert done.stderr == "mlp-parity train: error: r.json: File too large\n"
     assert list(tmp_path.iterdir()) == []  # neither r.json nor its temporary file
