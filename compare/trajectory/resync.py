@@ -134,9 +134,10 @@ def settle_parting(comparison: TrajectoryComparison, X, Y, params: dict, resync:
     :func:`compare_training` and by the batched sweep (``compare.trajectory.sweep``), whose
     runs come from ``train_batched`` but whose replay is one separate run.
     """
-    if comparison.status not in (MISMATCH, BOTH_DIVERGED) or not resync:
-        return comparison
     parted = comparison.status == MISMATCH
+    blew_up_in_a_step = comparison.status == BOTH_DIVERGED and comparison.handmade_diverged_at > 1
+    if not (parted or blew_up_in_a_step) or not resync:  # (diverged at epoch 1: the initial weights, no step)
+        return comparison
     start = comparison.first_over - 1 if parted else comparison.handmade_diverged_at - 1
     comparison.resync = resync = resynchronise(comparison.spec, X, Y, comparison.plan, max(1, start), params,
                                                end_epoch=len(comparison.loss_handmade))

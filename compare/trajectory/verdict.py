@@ -256,7 +256,9 @@ def compare_histories(spec: MLPSpec, plan: TrainPlan, handmade: History, torch: 
         before = "every finite epoch before it" if comparison.diverged_together else "every epoch"
         comparison.reason = f"{before} within {tol:g}"
         if comparison.diverged_together:
-            comparison.reason = f"both diverged at epoch {handmade.diverged_at}; {comparison.reason}"
+            comparison.reason = (f"both diverged at epoch {handmade.diverged_at}; {comparison.reason}"
+                                 if handmade.diverged_at > 1 else
+                                 "both diverged at epoch 1: the initial weights' loss is not finite on either side")
     else:
         # Parted: a mismatch until re-synchronisation (settle_parting) shows every step agrees - whether or not
         # both runs later blow up together.
