@@ -103,7 +103,7 @@ class OutputSet:
         return stage
 
     def commit(self) -> None:
-        """Rename every staged file into place, uninterrupted by SIGINT or SIGTERM.
+        """Rename every staged file into place, uninterrupted by SIGINT, SIGTERM or SIGHUP.
 
         Anything that stops it before the renames (an interrupt, a destination that is a
         directory) removes the staged files: the old set stays as it was.
