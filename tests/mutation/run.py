@@ -75,8 +75,12 @@ def load(path: Path = CATALOGUE) -> list[Mutant]:
     ids = [m.id for m in mutants]
     problems += [f"{i}: id used twice" for i in sorted({i for i in ids if ids.count(i) > 1})]
     if problems:
-        raise SystemExit("mutants.jsonl is stale:\n  " + "\n  ".join(problems))
+        raise StaleCatalogue("mutants.jsonl is stale:\n  " + "\n  ".join(problems))
     return mutants
+
+
+class StaleCatalogue(ValueError):
+    """A mutant that no longer applies (the code it mutates changed) or is malformed."""
 
 
 def pytest(copy: Path, tests, timeout: float = TIMEOUT) -> tuple[int, str, float]:
@@ -154,7 +158,11 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="+", metavar="ID", help="run only these mutants")
     parser.add_argument("--table", action="store_true", help="print the promise -> mutant -> test table and stop")
     args = parser.parse_args(argv)
-    mutants = load()
+    try:
+        mutants = load()
+    except StaleCatalogue as exc:
+        print(exc, file=sys.stderr)
+        return 1
     if args.table:
         print(table(mutants), end="")
         return 0

@@ -7,19 +7,25 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.mutation.run import ROOT, load, table
 
-MUTANTS = load()  # refuses a stale catalogue: an old text not found exactly once, a missing field, an id twice
+
+@pytest.fixture(scope="module")
+def mutants():
+    """The catalogue; load() refuses a stale one: an old text not found exactly once, a missing field, an id twice."""
+    return load()
 
 
-def test_the_catalogue_is_curated_and_spans_the_three_packages():
-    assert len(MUTANTS) >= 25
-    assert {m.file.split("/")[0] for m in MUTANTS} == {"handmade", "torch_ref", "compare"}
+def test_the_catalogue_is_curated_and_spans_the_three_packages(mutants):
+    assert len(mutants) >= 25
+    assert {m.file.split("/")[0] for m in mutants} == {"handmade", "torch_ref", "compare"}
 
 
-def test_every_killing_test_exists():
+def test_every_killing_test_exists(mutants):
     missing = []
-    for mutant in MUTANTS:
+    for mutant in mutants:
         for node in mutant.tests:
             path, _, name = node.partition("::")
             function = name.split("[")[0]
@@ -29,6 +35,6 @@ def test_every_killing_test_exists():
     assert missing == []
 
 
-def test_the_documented_table_is_the_catalogue():
+def test_the_documented_table_is_the_catalogue(mutants):
     doc = (Path(ROOT) / "docs" / "robustness.md").read_text()
-    assert table(MUTANTS) in doc, "run `python tests/mutation/run.py --table` and paste it into docs/robustness.md"
+    assert table(mutants) in doc, "run `python tests/mutation/run.py --table` and paste it into docs/robustness.md"
