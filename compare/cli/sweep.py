@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from compare.cli import options
-from compare.files.atomic import write_json, write_text
+from compare.files.atomic import OutputSet
 from compare.files.datafiles import load_xy
 from compare.measure.tolerance import TOLERANCES
 from compare.present.tables import text_table
@@ -43,7 +43,8 @@ because the relative difference of a loss near rounding noise means nothing).
 status:
   match               every epoch within the trajectory tolerance
                       (float64 {options.TRAJECTORY["float64"]}, float32 {options.TRAJECTORY["float32"]})
-  both diverged       both losses became non-finite at the same epoch
+  both diverged       both losses became non-finite at the same epoch, and
+                      every step before agrees (as for any other run)
   sensitive dynamics  the runs part, but re-synchronised from the handmade
                       state, every single step agrees to the one-step
                       tolerance (float64 {options.STEP["float64"]}, float32 {options.STEP["float32"]}): amplified
@@ -88,7 +89,7 @@ def configure(parser):
                              "initialiser and seed")
     parser.add_argument("--no-resync", action="store_true",
                         help="do not re-synchronise parted runs (every parted run is then a mismatch)")
-    parser.add_argument("--csv", metavar="PATH", help="also write one CSV row per cell")
+    parser.add_argument("--csv", metavar="PATH", type=options.output_file, help="also write one CSV row per cell")
     parser.add_argument("--curves", action="store_true",
                         help="keep every cell's per-epoch losses (both sides) and their difference in the JSON "
                              "(for mlp-parity plot; about 3 x epochs numbers per cell)")
@@ -118,9 +119,11 @@ def _ratio(value) -> str:
 
 
 def run(args) -> int:
-    from compare.trajectory.sweep import run_sweep  # torch: only when the command runs (--help stays fast)
-
+    options.distinct_outputs(args, "json", "csv")
     X, Y = load_xy(args.data)
+    # torch: only once the data is known to be good (--help and bad input answer without it)
+    from compare.trajectory.sweep import run_sweep
+
     setup = grid.SweepSetup(X=X, Y=Y, hidden=tuple(args.hidden), epochs=args.epochs, batch_size=args.batch_size,
                        resync=not args.no_resync, curves=args.curves or args.plots is not None)
     cells = grid.make_grid(args.activations, args.lrs, args.inits, args.seeds, args.optimizer, args.dtype)
@@ -161,10 +164,11 @@ def run(args) -> int:
         "sizes": list(setup.sizes), "loss": setup.loss, "epochs": setup.epochs, "batch_size": setup.batch_size,
         "data": args.data or "letters", "resync": setup.resync},
         "tolerances": {d: TOLERANCES[d].to_dict() for d in args.dtype}}
-    if args.json:
-        write_json(args.json, document)
-    if args.csv:
-        write_text(args.csv, grid.rows_to_csv(result.rows))
+    with OutputSet() as outputs:  # the JSON and the CSV of one sweep: both, or neither
+        if args.json:
+            outputs.write_json(args.json, document)
+        if args.csv:
+            outputs.write_text(args.csv, grid.rows_to_csv(result.rows))
     if args.plots:
         from compare.cli.plot import draw  # matplotlib: only when figures are asked for
 
