@@ -84,8 +84,8 @@ def check_with(link, target: str, config: CheckConfig) -> Report:
     """The whole check over ``link`` (a child process, or a caller serving its own class)."""
     config = dataclasses.replace(config, loss=canonical_loss(config.loss))
     report = Report(target, config)
-    loaded = link.request({"op": "load", "target": target, "class_name": config.class_name}, f"loading {target}",
-                          setup=True)
+    loaded = link.request({"op": "load", "target": target, "class_name": config.class_name,
+                           "adapter": config.adapter}, f"loading {target}", setup=True)
     if loaded.usage:
         raise InvalidInput(loaded.error)
     if not loaded.ok:

@@ -155,18 +155,22 @@ class ForwardAndGradientChecks(CheckSession):
                                        f"error s - y{scale}: the targets are ignored", {"factor": c0}))
         # The first wrong layer walking back from the output, and what its gradients match.
         layer = int(first.split(".")[1])
-        names = (self.subject.name(f"layers.{layer}.weight"), self.subject.name(f"layers.{layer}.bias"))
+        keys = [k for k in (weight_key(layer), bias_key(layer)) if k in grads]   # no bias key without biases
+        names = tuple(self.subject.name(k) for k in keys)
         later = "" if layer == L - 1 else " (the layers after it match torch)"
         self.overview.append(Finding("first_wrong_layer", f"walking back from the output, layer {layer + 1} "
-                                     f"({names[0]}, {names[1]}) is the first with a wrong gradient{later}; "
+                                     f"({', '.join(names)}) is the first with a wrong gradient{later}; "
                                      f"wrong gradients in earlier layers may follow from it",
                                      {"layer": layer, "param": self.subject.name(first)}))
-        gw, gb = grads[f"layers.{layer}.weight"], grads[f"layers.{layer}.bias"]
-        if gw is not None and gb is not None and not any(f.code == "backprop_output" for f in checks[first].findings):
+        layer_grads = [grads[k] for k in keys]
+        if all(g is not None for g in layer_grads) and \
+                not any(f.code == "backprop_output" for f in checks[first].findings):
             a_prev = self.data["X"] if layer == 0 else self.ref[f"a[{layer - 1}]"]
-            user = dx.UserLayer(layer, gw, gb, names)
+            user = dx.UserLayer(layer, layer_grads[0], layer_grads[1] if len(keys) == 2 else None, names)
             if layer < L - 1:
-                found = dx.hidden_layer_findings(user, Activation(self.spec.activation), self.ref, a_prev, self.dtol)
+                next_act = Activation(self.spec.output_activation if layer == L - 2 else self.spec.activation)
+                found = dx.hidden_layer_findings(user, Activation(self.spec.activation), self.ref, a_prev, self.dtol,
+                                                 (next_act, self.P0[weight_key(layer + 1)]))
             else:
                 found = dx.output_layer_findings(user, Activation(self.spec.output_activation), self.ref, a_prev,
                                                  self.dtol)

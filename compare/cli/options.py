@@ -127,6 +127,14 @@ class OutputPath(os.PathLike):
         return hash(self.absolute)
 
 
+def input_file(text: str) -> str:
+    """An argparse type for a file that must exist: its absolute path (fixed before any user code runs)."""
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return str(path.resolve())
+
+
 def output_file(text: str) -> OutputPath:
     """A file the tool will write: refuse a directory, or a place no file can be created, before any work."""
     if not text.strip():

@@ -37,10 +37,12 @@ ACTIVATION_CLASSES = {"relu": "relu", "sigmoid": "sigmoid", "logistic": "sigmoid
                       "softplus": "softplus", "softmax": "softmax", "identity": "identity"}
 DENSE_NAME = re.compile(r"linear|dense|fullyconnected|^fc|affine|layer", re.IGNORECASE)
 # Loss classes by family (``compare.check.diagnoses.factors.family``): squared errors and the two links.
+# (Binary first: "BinaryCrossEntropy" is also a cross-entropy.)
 LOSS_CLASSES = {"squared": re.compile(r"mse|meansquared|squarederror|quadratic|l2loss", re.IGNORECASE),
+                "sigmoid": re.compile(r"bce|binary|logloss|sigmoid.*(cross|loss)", re.IGNORECASE),
                 "softmax": re.compile(r"softmax.*(cross|ce|loss)|crossentropy|celoss|nll|categorical",
-                                      re.IGNORECASE),
-                "sigmoid": re.compile(r"bce|binary|logloss|sigmoid.*(cross|loss)", re.IGNORECASE)}
+                                      re.IGNORECASE)}
+NETWORK_NAME = re.compile(r"net|mlp|model|perceptron|classifier|regressor", re.IGNORECASE)
 LAYERS_PARAM = re.compile(r"^(layers?|modules|blocks|network|net|seq|sequence|stack|layer_?list|components)$")
 LOSS_PARAM = re.compile(r"^(loss|loss_?fn|loss_?function|criterion|cost|cost_?function|objective)$")
 PROBE_SIZES = (3, 5)
@@ -160,10 +162,22 @@ def layer_kit(namespace: dict, calls: UserCalls) -> LayerKit | None:
 
 
 def is_layer_class(cls: type) -> bool:
-    """A class that is a layer, an activation or a loss by its name (never "the network")."""
+    """A class that is a layer, an activation or a loss by its name (never "the network": a name that says
+    net, model, perceptron or classifier is a network's, whatever else it says)."""
+    if NETWORK_NAME.search(cls.__name__) or _network_parameters(cls):
+        return False
     name = _normalised(cls.__name__)
     return name in ACTIVATION_CLASSES or bool(DENSE_NAME.search(cls.__name__)) or \
         any(p.search(cls.__name__) for p in LOSS_CLASSES.values())
+
+
+def _network_parameters(cls: type) -> bool:
+    """The constructor takes what only a whole network takes: layer sizes, hidden widths, a learning rate."""
+    try:
+        names = list(inspect.signature(cls).parameters)
+    except (TypeError, ValueError):
+        return False
+    return any(roles.role_of(name) in ("sizes", "hidden_sizes", "hidden", "lr", "epochs") for name in names)
 
 
 def takes_layers(cls: type) -> bool:

@@ -149,12 +149,14 @@ def set_params(obj, layouts: list[ParamLayout], params: dict, dtype) -> None:
     Written into the array the object holds when it has the right shape and dtype, so that every
     reference to it - a layer object holding the very array of a params dict, a closure - sees the
     new values; otherwise (another dtype) one new array per parameter, put at every path that held it.
+    A view into a larger buffer (weights sliced from one flat vector) is always written into: a new
+    array there would never be read; the values are then rounded to ``dtype`` and stored in the buffer's.
     """
     for layout in layouts:
         value = layout.to_user(params[layout.key]).astype(dtype)
         current = read(obj, layout.paths[0])
-        if isinstance(current, np.ndarray) and current.shape == value.shape and current.dtype == value.dtype \
-                and current.flags.writeable:
+        if isinstance(current, np.ndarray) and current.shape == value.shape and current.flags.writeable \
+                and (current.dtype == value.dtype or current.base is not None):
             current[...] = value
             continue
         for path in layout.paths:
