@@ -61,6 +61,8 @@ def _config(config: CheckConfig | None, options: dict) -> CheckConfig:
         options = {**options, "hidden": tuple(options["hidden"]), "hidden_given": True}
     if "dtypes" in options and isinstance(options["dtypes"], str):
         options["dtypes"] = (options["dtypes"],)
+    if "loss" in options and "output_activation" not in options:
+        options["output_activation"] = None   # resolved again for the new loss: a classifier's link
     return dataclasses.replace(config, **options)
 
 

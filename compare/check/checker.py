@@ -100,6 +100,7 @@ def check_with(link, target: str, config: CheckConfig) -> Report:
     for dtype in config.dtypes:
         checker = Checker(Subject(link, plan, dtype, config.loss, config.output_activation), config, dtype)
         checker.run()
+        report.not_checked = report.not_checked or checker.not_checked
         report.checks += checker.checks
         report.overview[dtype] = checker.overview
     return report
@@ -135,7 +136,8 @@ def discover(link, config: CheckConfig, report: Report) -> dict | None:
             failed["error"] if failed["timed_out"] else f"{failed['construction']} raised {failed['error']}")]))
         return None
     plan = found.value["plan"]
-    link.request({"op": "adopt", "plan": plan, **network, "avoid": avoid}, "setting up", setup=True)
+    link.request({"op": "adopt", "plan": plan, "request": dataclasses.asdict(request), **network, "avoid": avoid},
+                 "setting up", setup=True)
     report.plan = plan
     report.not_checked = plan.get("missing")  # no gradients to compare: the rest is checked, the verdict says so
     return plan

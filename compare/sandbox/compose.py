@@ -180,13 +180,14 @@ def _network_parameters(cls: type) -> bool:
     return any(roles.role_of(name) in ("sizes", "hidden_sizes", "hidden", "lr", "epochs") for name in names)
 
 
-def takes_layers(cls: type) -> bool:
-    """A container: its constructor has a required parameter named like a list of layers."""
+def takes_layers(cls: type, given: dict | None = None) -> bool:
+    """A container: its constructor has a required parameter named like a list of layers (and the user did not
+    give it with ``--init-args``)."""
     try:
         params = inspect.signature(cls).parameters.values()
     except (TypeError, ValueError):
         return False
-    return any(LAYERS_PARAM.match(p.name) and p.default is p.empty for p in params)
+    return any(LAYERS_PARAM.match(p.name) and p.default is p.empty and p.name not in (given or {}) for p in params)
 
 
 @dataclass(frozen=True)

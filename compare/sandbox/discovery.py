@@ -83,7 +83,7 @@ class Discovery:
             built = self.build(call)
             if not built.ok:
                 failures.append(f"{call.text(self.name)}: {built.error}")
-                if crashed is None and not _argument_error(built.error):
+                if crashed is None and not _argument_error(built.error, guessed=bool(call.args)):
                     crashed = (built, call.text(self.name))
                 continue
             plan = self.understand(call, built.value)
@@ -222,6 +222,12 @@ def _run_forward(method, inputs, layout: str):
     return method(inputs)
 
 
-def _argument_error(error: str) -> bool:
-    """A constructor call refused for its arguments (our guess was wrong), not a crash inside the class."""
-    return error.startswith("TypeError") and ("argument" in error or "positional" in error or "keyword" in error)
+def _argument_error(error: str, guessed: bool = False) -> bool:
+    """A constructor call refused for its arguments (our guess was wrong), not a crash inside the class.
+
+    ``guessed``: the arguments were placed by position, not by their names; then any TypeError ("'int'
+    object is not iterable" from sizes passed one by one to a class that wanted a list) is the guess's.
+    """
+    if not error.startswith("TypeError"):
+        return False
+    return guessed or "argument" in error or "positional" in error or "keyword" in error

@@ -96,7 +96,14 @@ def _execute(path: Path, source: str, calls: UserCalls, label: str) -> types.Mod
     module.__file__ = str(path)
     sys.modules[module_name] = module  # dataclasses and pickling look the module up here
     sys.path.insert(0, str(path.resolve().parent))  # as `python file.py` would: its neighbours import
-    code = compile(source, str(path), "exec")
+    try:
+        code = compile(source, str(path), "exec")
+    except (SyntaxError, ValueError) as exc:  # the user's file is not Python 3 (a Python 2 print, a stray byte)
+        sys.modules.pop(module_name, None)
+        where = f" at line {exc.lineno}: `{(exc.text or '').strip()}`" if isinstance(exc, SyntaxError) else ""
+        hint = " (Python 2 code? it must run under Python 3)" if "print" in str(getattr(exc, "text", "")) else ""
+        raise LoadFailed(f"{label} is not valid Python: {type(exc).__name__}: {getattr(exc, 'msg', exc)}{where}"
+                         f"{hint}") from None
     outcome = calls.call(f"running {label}", exec, code, module.__dict__)
     if not outcome.ok:
         sys.modules.pop(module_name, None)

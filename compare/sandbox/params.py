@@ -67,10 +67,10 @@ def arrays_in(obj, depth: int = MAX_DEPTH) -> list[tuple[np.ndarray, list]]:
 
 
 def _rank(paths) -> tuple:
-    """Order candidates: a parameter-like name first, then the shortest path, then the first seen."""
+    """Order candidates: no step of the path named like a gradient, a cache or an optimizer's state
+    (``layer.grad['b']`` is not a bias), then the shortest path, then the first seen."""
     text = path_text(paths[0])
-    last = str(paths[0][-1][1]) if paths[0] else ""
-    return (bool(_NOT_A_PARAMETER.search(last)), len(paths[0]), text)
+    return (any(_NOT_A_PARAMETER.search(str(step)) for _, step in paths[0]), len(paths[0]), text)
 
 
 def weight_candidates(arrays, n_in: int, n_out: int) -> list[tuple[np.ndarray, list, bool]]:

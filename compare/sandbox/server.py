@@ -92,9 +92,12 @@ class UserServer:
         """The class to drive: the loaded one, or one assembled from the file's layer classes (a file without a
         network class, or a container that takes a list of layers: ``compare.sandbox.compose``)."""
         cls = self.loaded.cls
-        if cls is not None and not takes_layers(cls):
+        given = request.get("request", {}).get("init_args", {})
+        if cls is not None and not takes_layers(cls, given):
             return cls
         kit = layer_kit(self.loaded.namespace or {}, self.calls)
+        if kit is None and cls is not None:
+            return cls   # "layers" here is a list of sizes, not of layer objects (``DeepNeuralNetwork(nx, layers)``)
         if kit is None:
             raise NotUnderstood(f"{cls.__name__ if cls else 'the file'} takes a list of layers, but no dense layer "
                                 "class was found (one built with two sizes that holds a weight of those sizes)",
@@ -184,11 +187,11 @@ class UserServer:
     def op_gradients(self, request: dict) -> dict:
         grads = self.plan.gradients
         obj = self._object(request)
-        y = targets_for(request, self.plan.forward.layout, grads.labels)
+        y = targets_for(request, grads.layout, grads.labels)
         lr = grads.lr if grads.lr is not None else 1.0
         batch = Batch(request["X"], y, output_gradient(request["loss"], request["output_activation"]))
         outcome = self.calls.call(f"{grads.name}(...)", read_gradients, self.plan, obj, grads.name, grads.source,
-                                  batch, lr, group=grads.name)
+                                  batch, lr, grads.layout, group=grads.name)
         if outcome.ok:
             read = outcome.value
             outcome.value = {"grads": read.grads, "error": read.error, "how": read.how, "updated": read.updated,

@@ -185,13 +185,14 @@ class TrajectoryComparison:
     def checked_rel_diff(self) -> float:
         """The worst difference among the comparisons expected to match.
 
-        The loss curve counts until it parts (once parted, its difference is
-        *expected* to grow; an epoch where both sides are non-finite counts 0, see
-        ``loss_rel_diffs``); every re-synchronised step counts.
+        Without re-synchronisation, the whole loss curve (a parting nobody explained is
+        a difference). With it, the curve if it never parts (once parted, its difference
+        is *expected* to grow; an epoch where both sides are non-finite counts 0, see
+        ``loss_rel_diffs``) and every re-synchronised step.
         """
-        curve = self.worst_rel_diff if self.first_over is None else 0.0
         if self.resync is None:
-            return curve
+            return self.worst_rel_diff
+        curve = self.worst_rel_diff if self.first_over is None else 0.0
         worst = self.resync.worst
         return max(curve, worst.worst_rel_diff) if worst else math.inf
 
