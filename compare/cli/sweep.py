@@ -14,6 +14,7 @@ from compare.trajectory import grid
 from handmade.activations import Activation
 from handmade.contract.errors import InvalidInput
 from handmade.init import Initialiser
+from handmade.losses import LOSSES, get_loss
 from handmade.optim import OPTIMIZERS, resolve_optimizer
 
 NAME = "sweep"
@@ -73,6 +74,11 @@ def configure(parser):
     parser.add_argument("--optimizer", type=options.list_of(options.checked_names("optimizer", resolve_optimizer)),
                         default=["sgd"], help=f"comma-separated; one of {', '.join(OPTIMIZERS)}, optionally with "
                                               "parameters like momentum(momentum=0.5) (default: sgd)")
+    parser.add_argument("--losses", type=options.list_of(options.checked_names("loss", get_loss)), default=["mse"],
+                        help=f"comma-separated; any of {', '.join(LOSSES)} (default: mse)")
+    parser.add_argument("--output-activation", type=options.checked_names("activation", Activation),
+                        default="identity", help="output activation of every cell (default: identity, which every "
+                                                 "loss takes: a classification loss then gets the logits)")
     parser.add_argument("--epochs", type=options.positive_int, default=1000, help="epochs per run (default: 1000)")
     parser.add_argument("--batch-size", type=options.positive_int, default=None,
                         help="rows per mini-batch, shuffled per epoch from the seed (default: full batch)")
@@ -125,19 +131,22 @@ def run(args) -> int:
     from compare.trajectory.sweep import run_sweep
 
     setup = grid.SweepSetup(X=X, Y=Y, hidden=tuple(args.hidden), epochs=args.epochs, batch_size=args.batch_size,
-                       resync=not args.no_resync, curves=args.curves or args.plots is not None)
-    cells = grid.make_grid(args.activations, args.lrs, args.inits, args.seeds, args.optimizer, args.dtype)
+                            resync=not args.no_resync, curves=args.curves or args.plots is not None,
+                            loss=args.losses[0], output_activation=args.output_activation)
+    cells = grid.make_grid(args.activations, args.lrs, args.inits, args.seeds, args.optimizer, args.dtype,
+                           args.losses)
     result = run_sweep(cells, setup, jobs=args.jobs, batched=not args.no_batch, scheduler=args.scheduler)
     summary = result.summary
     if not args.quiet:
-        headers = ["activation", "lr", "init", "seed", "optimizer", "dtype", "status", "worst rel", "first over",
-                   "diverged (h/t)", "growth/epoch", "resync worst", "spread ratio", "mismatch at"]
+        headers = ["activation", "lr", "init", "seed", "optimizer", "dtype", "loss", "status", "worst rel",
+                   "first over", "diverged (h/t)", "growth/epoch", "resync worst", "spread ratio", "mismatch at"]
         table = []
         for r in result.rows:
             diverged = (f"{r['handmade_diverged_at'] or '-'}/{r['torch_diverged_at'] or '-'}"
                         if r["handmade_diverged_at"] or r["torch_diverged_at"] else "-")
             mismatch = f"{r['mismatch_epoch']} ({r['mismatch_name']})" if r["mismatch_epoch"] else None
-            table.append([r["activation"], r["lr"], r["init"], r["seed"], r["optimizer"], r["dtype"], r["status"],
+            table.append([r["activation"], r["lr"], r["init"], r["seed"], r["optimizer"], r["dtype"], r["loss"],
+                          r["status"],
                           r["worst_rel_diff"], r["first_over"], diverged,
                           f"x{r['growth_factor']:.3f}" if r["growth_factor"] else None,
                           r["resync_worst_rel_diff"], _ratio(r["resync_worst_spread_ratio"]), mismatch])
@@ -161,7 +170,8 @@ def run(args) -> int:
                   else "/".join(f"{TOLERANCES[d].spread_factor:g} ({d})" for d in spread_dtypes))
         print(f"(steps over the one-step tolerance are judged against {factor} x their own rounding spread)")
     document = {**result.to_dict(), "setup": {
-        "sizes": list(setup.sizes), "loss": setup.loss, "epochs": setup.epochs, "batch_size": setup.batch_size,
+        "sizes": list(setup.sizes), "losses": list(args.losses), "output_activation": setup.output_activation,
+        "epochs": setup.epochs, "batch_size": setup.batch_size,
         "data": args.data or "letters", "resync": setup.resync},
         "tolerances": {d: TOLERANCES[d].to_dict() for d in args.dtype}}
     with OutputSet() as outputs:  # the JSON and the CSV of one sweep: both, or neither

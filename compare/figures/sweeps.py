@@ -20,8 +20,8 @@ import numpy as np
 from compare.figures.canvas import colormap, subplots
 from compare.figures.curves import pair_panels
 
-AXES = ("dtype", "optimizer", "activation", "lr", "init", "seed")  # the order of make_grid
-GROUP_AXES = ("dtype", "optimizer", "activation", "lr")
+AXES = ("dtype", "optimizer", "loss", "activation", "lr", "init", "seed")  # the order of make_grid
+GROUP_AXES = ("dtype", "optimizer", "loss", "activation", "lr")
 MEMBER_AXES = ("init", "seed")
 ANNOTATE_UP_TO = 300  # heatmap cells; beyond that the numbers would not be readable
 
@@ -60,7 +60,7 @@ def plot_groups(rows: list[dict]) -> list[PlotGroup]:
     """Rows by (dtype, optimizer, activation, lr), groups in the order of their first row."""
     groups: dict[tuple, PlotGroup] = {}
     for row in rows:
-        key = tuple(row[axis] for axis in GROUP_AXES)
+        key = tuple(row.get(axis) for axis in GROUP_AXES)  # (a sweep saved before the loss axis has none)
         groups.setdefault(key, PlotGroup(key, [])).rows.append(row)
     return list(groups.values())
 

@@ -27,7 +27,7 @@ DEFAULT_INITS = ("torch_default", "xavier_uniform", "kaiming_normal", "lecun_nor
 
 # Columns of the CSV file, in order (the JSON rows carry the same keys).
 CSV_COLUMNS = (
-    "activation", "lr", "init", "seed", "optimizer", "dtype", "batch_size", "epochs", "status", "matched",
+    "activation", "lr", "init", "seed", "optimizer", "dtype", "loss", "batch_size", "epochs", "status", "matched",
     "checked_rel_diff", "worst_rel_diff", "worst_epoch", "first_over", "tolerance", "handmade_diverged_at",
     "torch_diverged_at", "epochs_handmade", "epochs_torch", "final_loss_handmade", "final_loss_torch",
     "param_rel_diff", "param_distance", "growth_factor", "growth", "resync_epochs", "resync_worst_rel_diff",
@@ -50,6 +50,7 @@ class Cell:
     seed: int
     optimizer: str
     dtype: str
+    loss: str | None = None   # None: the setup's loss
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class SweepSetup:
 
     def spec(self, cell: Cell) -> MLPSpec:
         return MLPSpec(sizes=self.sizes, activation=cell.activation, output_activation=self.output_activation,
-                       loss=self.loss, init=cell.init, seed=cell.seed, dtype=cell.dtype)
+                       loss=cell.loss or self.loss, init=cell.init, seed=cell.seed, dtype=cell.dtype)
 
     def plan(self, cell: Cell) -> TrainPlan:
         return TrainPlan(optimizer=cell.optimizer, lr=cell.lr, epochs=self.epochs, batch_size=self.batch_size,
@@ -85,15 +86,16 @@ class SweepSetup:
         batch order; in full batch every epoch is all rows in their given order.
         """
         order_seed = cell.seed if self.batch_size is not None else None
-        return cell.activation, cell.lr, cell.optimizer, cell.dtype, order_seed
+        return cell.activation, cell.lr, cell.optimizer, cell.dtype, cell.loss or self.loss, order_seed
 
 
-def make_grid(activations=DEFAULT_ACTIVATIONS, lrs=DEFAULT_LRS, inits=DEFAULT_INITS, seeds=(0,),
-              optimizers=("sgd",), dtypes=("float64",)) -> list[Cell]:
-    """Every combination, in a fixed order (dtype, optimizer, activation, lr, init, seed)."""
-    return [Cell(act, float(lr), init, int(seed), opt, dtype)
-            for dtype, opt, act, lr, init, seed in itertools.product(dtypes, optimizers, activations, lrs, inits,
-                                                                      seeds)]
+def make_grid(activations=DEFAULT_ACTIVATIONS, lrs=DEFAULT_LRS, inits=DEFAULT_INITS, seeds=(0,),  # noqa: PLR0913 - one per axis
+              optimizers=("sgd",), dtypes=("float64",), losses=(None,)) -> list[Cell]:
+    """Every combination, in a fixed order (dtype, optimizer, loss, activation, lr, init, seed); a loss of
+    None is the setup's."""
+    return [Cell(act, float(lr), init, int(seed), opt, dtype, loss)
+            for dtype, opt, loss, act, lr, init, seed in itertools.product(dtypes, optimizers, losses, activations,
+                                                                            lrs, inits, seeds)]
 
 
 def validate(cells: list[Cell], setup: SweepSetup) -> None:

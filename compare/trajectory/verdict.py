@@ -203,7 +203,7 @@ class TrajectoryComparison:
         worst_resync = self.resync.worst if self.resync else None
         return {
             "activation": spec.activation, "lr": plan.lr, "init": spec.init, "seed": spec.seed,
-            "optimizer": plan.optimizer, "dtype": spec.dtype, "batch_size": plan.batch_size,
+            "optimizer": plan.optimizer, "dtype": spec.dtype, "loss": spec.loss, "batch_size": plan.batch_size,
             "epochs": plan.epochs, "status": self.status, "matched": self.matched,
             "checked_rel_diff": self.checked_rel_diff,
             "worst_rel_diff": self.worst_rel_diff, "worst_epoch": self.worst_epoch,

@@ -12,7 +12,7 @@ from compare.cli.main import main
 GRID = ["--activations", "relu,sigmoid", "--lrs", "0.1", "--inits", "xavier_uniform", "--epochs", "20",
         "--jobs", "1", "--quiet"]
 PNG = b"\x89PNG\r\n\x1a\n"
-FIGURES = ["01-float64-sgd-relu-lr0.1.png", "02-float64-sgd-sigmoid-lr0.1.png", "overview.png"]
+FIGURES = ["01-float64-sgd-mse-relu-lr0.1.png", "02-float64-sgd-mse-sigmoid-lr0.1.png", "overview.png"]
 
 
 @pytest.fixture(scope="module")

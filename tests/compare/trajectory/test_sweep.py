@@ -189,3 +189,21 @@ def test_curves_are_the_losses_both_sides_trained():
         np.testing.assert_array_equal(row["curves"]["abs_diff"], np.abs(alone.loss_handmade - alone.loss_torch))
         assert len(row["curves"]["handmade"]) == row["epochs_handmade"] == 40
     assert "curves" not in run_sweep(cells, SETUP, jobs=1, progress=False).rows[0]  # only when asked for
+
+
+def test_a_sweep_over_losses_matches_torch_for_every_classification_loss_and_never_mixes_them():
+    """``sweep --losses``: ce, ce_sum, bce, bce_sum (on the logits) and half_sse_n train like torch; a batched
+    group holds one loss only, and every row says its own."""
+    X, Y = letters()
+    setup = SweepSetup(X=X, Y=Y, epochs=200)
+    losses = ("ce", "ce_sum", "bce", "bce_sum", "half_sse_n")
+    cells = make_grid(activations=("tanh",), lrs=(0.05,), inits=("torch_default", "xavier_uniform"), losses=losses)
+    groups = group_cells(cells, setup)
+    assert all(len({cells[i].loss for i in group}) == 1 for group in groups) and len(groups) == len(losses)
+    result = run_sweep(cells, setup, executor=InlineExecutor(), progress=False)
+    assert [row["loss"] for row in result.rows] == [loss for loss in losses for _ in range(2)]
+    assert all(row["status"] == "match" for row in result.rows), [(r["loss"], r["status"]) for r in result.rows]
+    assert result.summary["worst_rel_diff"] <= tolerance_for("float64").trajectory
+    with pytest.raises(InvalidInput, match="must be sigmoid .* or identity"):
+        run_sweep(make_grid(activations=("tanh",), lrs=(0.1,), inits=("torch_default",), losses=("bce",)),
+                  replace(setup, output_activation="relu"), executor=InlineExecutor(), progress=False)
