@@ -1,3 +1,3 @@
-from compare.cli.main import entry_point
+from compare.cli.entry import entry_point
 
 entry_point()

@@ -30,6 +30,7 @@ from compare.check.results import CheckConfig, Report
 from compare.sandbox import wire
 from compare.sandbox.calls import UserCalls
 from compare.sandbox.capture import StreamCapture
+from compare.sandbox.glue import as_glue, glue_functions, glued
 from compare.sandbox.loading import Loaded
 from compare.sandbox.server import UserServer
 from handmade.contract.errors import InvalidInput
@@ -60,19 +61,37 @@ def _config(config: CheckConfig | None, options: dict) -> CheckConfig:
         options = {**options, "hidden": tuple(options["hidden"]), "hidden_given": True}
     if "dtypes" in options and isinstance(options["dtypes"], str):
         options["dtypes"] = (options["dtypes"],)
+    if "loss" in options and "output_activation" not in options:
+        options["output_activation"] = None   # resolved again for the new loss: a classifier's link
     return dataclasses.replace(config, **options)
 
 
-def check(target, config: CheckConfig | None = None, **options) -> Report:
-    """Check a class, an object, or a file target; ``options`` are CheckConfig fields (loss="bce", ...)."""
+def check(target, config: CheckConfig | None = None, adapter=None, **options) -> Report:
+    """Check a class, an object, or a file target; ``options`` are CheckConfig fields (loss="bce", ...).
+
+    ``adapter``: the escape hatch (``compare.sandbox.glue``) - a glue file's path, or a module, class,
+    object or dict with ``build``, ``parameters``, ``forward``, ``gradients`` (and maybe ``train``).
+    """
+    if isinstance(adapter, str):
+        options["adapter"] = adapter
     config = _config(config, options)
     if isinstance(target, str):
+        if adapter is not None and not isinstance(adapter, str):
+            raise InvalidInput("with a file target, give the adapter as a file path too (it runs where the file runs)")
         return referee(None, config, target)
     if isinstance(target, type):
-        loaded = Loaded(target, target.__name__, _source_of(target))
+        loaded = Loaded(target, target.__name__, _source_of(target), namespace=_namespace_of(target))
     else:
         loaded = Loaded(_copier(target), type(target).__name__, _source_of(type(target)))
+    if adapter is not None and not isinstance(adapter, str):
+        loaded.cls = glued(loaded.cls, glue_functions(as_glue(adapter), "the adapter"), "the adapter")
     return referee(loaded, config)
+
+
+def _namespace_of(cls) -> dict | None:
+    """The globals of the module that defines ``cls`` (a notebook's ``__main__``): its layer classes, if any."""
+    module = sys.modules.get(getattr(cls, "__module__", ""), None)
+    return vars(module) if module is not None else None
 
 
 def referee(loaded: Loaded | None, config: CheckConfig, target: str | None = None) -> Report:

@@ -84,8 +84,8 @@ def check_with(link, target: str, config: CheckConfig) -> Report:
     """The whole check over ``link`` (a child process, or a caller serving its own class)."""
     config = dataclasses.replace(config, loss=canonical_loss(config.loss))
     report = Report(target, config)
-    loaded = link.request({"op": "load", "target": target, "class_name": config.class_name}, f"loading {target}",
-                          setup=True)
+    loaded = link.request({"op": "load", "target": target, "class_name": config.class_name,
+                           "adapter": config.adapter}, f"loading {target}", setup=True)
     if loaded.usage:
         raise InvalidInput(loaded.error)
     if not loaded.ok:
@@ -100,6 +100,7 @@ def check_with(link, target: str, config: CheckConfig) -> Report:
     for dtype in config.dtypes:
         checker = Checker(Subject(link, plan, dtype, config.loss, config.output_activation), config, dtype)
         checker.run()
+        report.not_checked = report.not_checked or checker.not_checked
         report.checks += checker.checks
         report.overview[dtype] = checker.overview
     return report
@@ -112,11 +113,12 @@ def discover(link, config: CheckConfig, report: Report) -> dict | None:
                       hidden_given=config.hidden_given, lr=config.lr, epochs=config.epochs, batch=len(batch["X"]),
                       seed=config.seed, init_args=dict(config.init_args))
     data = {"X": batch["X"], "Y": batch["Y"], "labels": np.argmax(batch["Y"], axis=1)}
+    # The declared network: what a layer-list design is assembled as, and the loss a backward(dout) is given.
+    network = {"activation": config.activation, "output_activation": config.output_activation, "loss": config.loss}
     avoid: dict[str, tuple] = {}   # method -> (how calling it ended the process, whether it hung): not called again
     while True:
         found = link.request({"op": "discover", "request": dataclasses.asdict(request), "data": data,
-                              "loss": config.loss, "output_activation": config.output_activation, "avoid": avoid},
-                             "understanding the class")
+                              **network, "avoid": avoid}, "understanding the class")
         if not (found.died and link.calling and link.calling[1] not in avoid and len(avoid) < MAX_AVOIDED):
             break
         avoid[link.calling[1]] = (found.error, found.timed_out)
@@ -134,7 +136,8 @@ def discover(link, config: CheckConfig, report: Report) -> dict | None:
             failed["error"] if failed["timed_out"] else f"{failed['construction']} raised {failed['error']}")]))
         return None
     plan = found.value["plan"]
-    link.request({"op": "adopt", "plan": plan, "avoid": avoid}, "setting up", setup=True)
+    link.request({"op": "adopt", "plan": plan, "request": dataclasses.asdict(request), **network, "avoid": avoid},
+                 "setting up", setup=True)
     report.plan = plan
     report.not_checked = plan.get("missing")  # no gradients to compare: the rest is checked, the verdict says so
     return plan

@@ -8,6 +8,7 @@ shape is wrong, "-" when the check is not a tensor comparison).
 
 from __future__ import annotations
 
+import html
 import textwrap
 
 from compare.check.results import Report
@@ -85,3 +86,40 @@ def _not_checked(report: Report) -> list[str]:
 def to_json(report: Report) -> dict:
     """The object ``--json`` writes; top-level ``summary`` as every command's."""
     return report.to_dict()
+
+
+_STATUS_STYLE = {"ok": "color:#1a7f37", "FAIL": "color:#cf222e;font-weight:bold", "note": "color:#6e7781"}
+_VERDICT_STYLE = {"passed": "#1a7f37", "failed": "#cf222e", "not checked": "#9a6700"}
+
+
+def to_html(report: Report) -> str:
+    """The report card as HTML (what Jupyter shows for a Report): the same content as :func:`render`."""
+    e = html.escape
+    s = report.summary()
+    color = _VERDICT_STYLE[report.status]
+    parts = [f"<div class='mlp-parity-check'><p><b>mlp-parity check</b> <code>{e(report.target)}</code>: "
+             f"<b style='color:{color}'>{e(report.status)}</b> ({s['checks']} checks, {s['failed']} failed, worst "
+             f"relative difference {e(fmt(float(s['worst_rel_diff'])))})</p>"]
+    notes = list(report.notes) + (describe(report.plan) if report.plan is not None else [])
+    if notes:
+        parts.append("<details><summary>understood as</summary><ul>" +
+                     "".join(f"<li>{e(line)}</li>" for line in notes) + "</ul></details>")
+    for dtype in dict.fromkeys(c.dtype for c in report.checks):
+        rows = []
+        for c in (c for c in report.checks if c.dtype == dtype):
+            rel = "-" if c.rel is None else fmt(float(c.rel))
+            findings = "".join(f"<li>{e(f.message)}</li>" for f in c.findings)
+            rows.append(f"<tr><td>{e(c.name)}</td><td style='{_STATUS_STYLE[c.status]}'>{c.status}</td>"
+                        f"<td>{e(rel)}</td><td><ul style='margin:0'>{findings}</ul></td></tr>")
+        overview = "".join(f"<li>{e(f.message)}</li>" for f in report.overview.get(dtype, []))
+        parts.append(f"<p><b>{dtype}</b> (tolerance {tolerance_for(dtype).step:g})</p><table>"
+                     "<tr><th>check</th><th>status</th><th>rel diff</th><th>findings</th></tr>"
+                     f"{''.join(rows)}</table>" + (f"<ul>{overview}</ul>" if overview else ""))
+    if report.not_checked is not None:
+        parts.append(f"<p><b>not checked</b>: {e(report.not_checked['reason'])}<br>what would help: "
+                     f"{e(report.not_checked['fix'])}</p>")
+    return "".join(parts) + "</div>"
+
+
+# Jupyter shows a Report as its HTML card (the result type stays free of presentation code).
+Report._repr_html_ = to_html

@@ -33,7 +33,8 @@ class CheckConfig:
     ``timeout``: seconds per call into user code (None or 0: no limit); ``memory``: bytes the process
     running it may take (None: no limit); ``hidden``: hidden widths the class is built with
     (``hidden_given``: the user chose them, so a deeper constructor does not get its own);
-    ``class_name``: which class of the file; ``init_args``: constructor values the user fixes.
+    ``class_name``: which class of the file; ``init_args``: constructor values the user fixes;
+    ``adapter``: a glue file that says how to drive the class instead of discovery.
     """
 
     hidden: tuple[int, ...] = (16,)
@@ -49,6 +50,7 @@ class CheckConfig:
     memory: int | None = DEFAULT_MEMORY
     class_name: str | None = None
     init_args: tuple = ()   # (name, value) pairs
+    adapter: str | None = None   # a glue file (compare.sandbox.glue) that states how to drive the class
 
     def __post_init__(self):
         if self.output_activation is None:  # not said: a classifier returns its link's probabilities

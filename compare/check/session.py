@@ -62,6 +62,7 @@ class CheckSession:
         self.ref = torch_step(self.spec, self.P0, self.data["X"], self.data["Y"])
         self.checks: list[Check] = []
         self.overview: list[Finding] = []
+        self.not_checked = None  # {"reason", "fix"}: a part the checks could not judge (a rate the tool assumed)
         self.output = None       # the user's forward output on batch A (valid shape) or None
         self.grads = None        # the user's gradients, torch layout (None where unusable)
 

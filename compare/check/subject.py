@@ -141,7 +141,7 @@ class Subject:
                            error=f"{read['error'] or grads_plan['name'] + ' gave no gradients'}; expected the "
                                  f"gradients of {', '.join(self.names[k] for k in self.keys)}")
         grads = read["grads"]
-        if self.plan["forward"]["layout"] in ("sample_column", "sample_flat"):
+        if grads_plan["layout"] in ("sample_column", "sample_flat"):
             reduce = np.mean if get_loss(self.loss).samples == "mean" else np.sum
             grads = {k: reduce(g, axis=0) for k, g in grads.items()}
         if read["updated"]:

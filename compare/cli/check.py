@@ -114,6 +114,10 @@ def configure(parser):
                              "hidden-size parameter of the constructor)")
     parser.add_argument("--init-args", type=init_args, default=(), metavar="NAME=VALUE,...",
                         help="constructor arguments to use as given, e.g. \"learning_rate=0.1, reg=0\"")
+    parser.add_argument("--adapter", metavar="GLUE.py", type=options.input_file,
+                        help="a glue file that says how to build your class, where its weights are and how to "
+                             "get its output and gradients, instead of discovery (template: "
+                             "examples/adapter_template.py); it is executed too")
     parser.add_argument("--lr", type=options.positive_float, default=0.1, help="learning rate of the training "
                                                                              "checks (default: 0.1)")
     parser.add_argument("--epochs", type=options.positive_int, default=10,
@@ -135,7 +139,7 @@ def run(args) -> int:
                          activation=args.activation, output_activation=args.output_activation, loss=args.loss,
                          dtypes=tuple(args.dtype), lr=args.lr, epochs=args.epochs, timeout=args.timeout or None,
                          memory=int(args.memory_limit * 2**30) or None, class_name=args.class_name,
-                         init_args=args.init_args)
+                         init_args=args.init_args, adapter=args.adapter)
     report = run_check(args.target, config)
     print(render(report))
     if args.json:

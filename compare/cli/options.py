@@ -12,6 +12,7 @@ import math
 import os
 from pathlib import Path
 
+from compare.files.weights import check_weights_path
 from compare.measure.tolerance import TOLERANCES, loss_floor_fraction, short
 from handmade.activations import Activation
 from handmade.contract.errors import InvalidInput
@@ -98,15 +99,74 @@ def _nearest_existing(path: Path) -> Path:
     return path
 
 
-def output_file(text: str) -> str:
+class OutputPath(os.PathLike):
+    """A file the user named for an output: made absolute when the command line is read, shown as typed.
+
+    ``os.fspath`` (so ``Path(p)``, ``open(p)``) gives the absolute path, fixed before any
+    work - user code that changes directory (``check`` runs the user's file) cannot move
+    it; ``str(p)`` gives the text as the user typed it, for every message.
+    """
+
+    def __init__(self, given: str):
+        self.given = given
+        self.absolute = Path(given).absolute()
+
+    def __fspath__(self) -> str:
+        return str(self.absolute)
+
+    def __str__(self) -> str:
+        return self.given
+
+    def __repr__(self) -> str:
+        return f"OutputPath({self.given!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, OutputPath) and self.absolute == other.absolute
+
+    def __hash__(self) -> int:
+        return hash(self.absolute)
+
+
+def input_file(text: str) -> str:
+    """An argparse type for a file that must exist: its absolute path (fixed before any user code runs)."""
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return str(path.resolve())
+
+
+def output_file(text: str) -> OutputPath:
     """A file the tool will write: refuse a directory, or a place no file can be created, before any work."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty file name; give a file name")
+    if text == "-":  # the usual spelling of standard output, where the tables go
+        raise argparse.ArgumentTypeError("'-' (standard output) is not supported here; give a file name")
     path = Path(text)
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a directory; give a file name")
     parent = _nearest_existing(path.parent)
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise argparse.ArgumentTypeError(f"cannot write {text!r}: {str(parent)!r} is not a writable directory")
-    return text
+    return OutputPath(text)
+
+
+def weights_file(text: str) -> OutputPath:
+    """A weight file the tool will write: a known format (.npz, .pt, .pth) in a writable place."""
+    try:
+        check_weights_path(text)
+    except InvalidInput as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return output_file(text)
+
+
+def distinct_outputs(args, *options: str) -> None:
+    """Refuse two output options that name one file (one would silently replace the other)."""
+    named = [(option, getattr(args, option.replace("-", "_"))) for option in options]
+    named = [(option, path) for option, path in named if path is not None]
+    for i, (first, path) in enumerate(named):
+        for second, other in named[i + 1:]:
+            if path == other:
+                raise InvalidInput(f"--{first} and --{second} both name {str(path)!r}; give each its own file")
 
 
 def output_dir(text: str) -> str:

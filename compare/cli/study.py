@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compare.cli import options
-from compare.files.atomic import write_json
+from compare.files.atomic import OutputSet
 
 NAME = "study"
 SUMMARY = "the lesson end to end: the three tasks and the theory, measured on both sides, as a report (main job)"
@@ -54,9 +54,10 @@ def run(args) -> int:
     from compare.study import StudyConfig, run_study, summary_lines  # torch: only when the command runs
 
     cfg = StudyConfig.quick_preset(args.seed) if args.quick else StudyConfig.full(args.seed)
-    out = run_study(cfg, args.out, lang=args.lang, command=command_line(args))
+    with OutputSet() as outputs:  # the study's directory and --json: replaced together, or not at all
+        out = run_study(cfg, args.out, lang=args.lang, command=command_line(args), outputs=outputs)
+        if args.json:
+            outputs.write_json(args.json, out.results)
     for line in summary_lines(out, args.lang):
         print(line)
-    if args.json:
-        write_json(args.json, out.results)
     return 0 if out.summary["failed"] == 0 else 1

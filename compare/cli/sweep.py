@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
+
 from compare.cli import options
-from compare.files.atomic import write_json, write_text
+from compare.files.atomic import OutputSet
 from compare.files.datafiles import load_xy
 from compare.measure.tolerance import TOLERANCES
 from compare.present.tables import text_table
+from compare.run.executors import check_scheduler_address
 from compare.trajectory import grid
 from handmade.activations import Activation
+from handmade.contract.errors import InvalidInput
 from handmade.init import Initialiser
 from handmade.optim import OPTIMIZERS, resolve_optimizer
 
@@ -22,6 +26,8 @@ examples:
   mlp-parity sweep --activations relu --lrs 0.1 --inits xavier_uniform --seeds 0,1,2 --batch-size 1
   mlp-parity sweep --data mine.npz --hidden 32,16 --epochs 200 --jobs 1
   mlp-parity sweep --seeds 0,1,2,3,4 --no-batch       # every cell trained on its own (slower)
+  mlp-parity sweep --curves --json s.json --plots s_plots   # keep the loss curves, draw the figures
+  mlp-parity sweep --scheduler tcp://10.0.0.5:8786    # on a Dask cluster (pip install 'mlp-parity[dask]')
 
 Cells that differ only in initialiser and seed (same activation, lr, optimizer,
 dtype, batch order) train as one batched group on each side (K stacked networks,
@@ -37,7 +43,8 @@ because the relative difference of a loss near rounding noise means nothing).
 status:
   match               every epoch within the trajectory tolerance
                       (float64 {options.TRAJECTORY["float64"]}, float32 {options.TRAJECTORY["float32"]})
-  both diverged       both losses became non-finite at the same epoch
+  both diverged       both losses became non-finite at the same epoch, and
+                      every step before agrees (as for any other run)
   sensitive dynamics  the runs part, but re-synchronised from the handmade
                       state, every single step agrees to the one-step
                       tolerance (float64 {options.STEP["float64"]}, float32 {options.STEP["float32"]}): amplified
@@ -74,14 +81,36 @@ def configure(parser):
     options.add_data(parser)
     parser.add_argument("--jobs", type=options.positive_int, default=None,
                         help="worker processes (default: one per core; 1 runs serially in this process)")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT", type=_scheduler,
+                        help="run the cells on the workers of this Dask scheduler instead of local processes "
+                             "(needs the [dask] extra here and on the workers; see the README)")
     parser.add_argument("--no-batch", action="store_true",
                         help="train every cell on its own instead of batching the cells that differ only in "
                              "initialiser and seed")
     parser.add_argument("--no-resync", action="store_true",
                         help="do not re-synchronise parted runs (every parted run is then a mismatch)")
-    parser.add_argument("--csv", metavar="PATH", help="also write one CSV row per cell")
+    parser.add_argument("--csv", metavar="PATH", type=options.output_file, help="also write one CSV row per cell")
+    parser.add_argument("--curves", action="store_true",
+                        help="keep every cell's per-epoch losses (both sides) and their difference in the JSON "
+                             "(for mlp-parity plot; about 3 x epochs numbers per cell)")
+    parser.add_argument("--plots", metavar="DIR", type=options.output_dir,
+                        help="also draw the comparison figures and an index.html into DIR (implies --curves)")
     parser.add_argument("--quiet", action="store_true", help="print only the summary, not one row per cell")
     options.add_json(parser)
+
+
+def _scheduler(text: str) -> str:
+    try:
+        return check_scheduler_address(text)
+    except InvalidInput as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _where(executor: dict) -> str:
+    """Where the cells ran, for the summary line: "2 local processes", "Dask at tcp://...: 8 workers"."""
+    if executor["kind"] == "dask":
+        return f"Dask at {executor['scheduler']}: {executor['workers']} workers"
+    return "in this process" if executor["kind"] == "inline" else f"{executor['workers']} {executor['kind']}"
 
 
 def _ratio(value) -> str:
@@ -90,13 +119,15 @@ def _ratio(value) -> str:
 
 
 def run(args) -> int:
-    from compare.trajectory.sweep import run_sweep  # torch: only when the command runs (--help stays fast)
-
+    options.distinct_outputs(args, "json", "csv")
     X, Y = load_xy(args.data)
+    # torch: only once the data is known to be good (--help and bad input answer without it)
+    from compare.trajectory.sweep import run_sweep
+
     setup = grid.SweepSetup(X=X, Y=Y, hidden=tuple(args.hidden), epochs=args.epochs, batch_size=args.batch_size,
-                       resync=not args.no_resync)
+                       resync=not args.no_resync, curves=args.curves or args.plots is not None)
     cells = grid.make_grid(args.activations, args.lrs, args.inits, args.seeds, args.optimizer, args.dtype)
-    result = run_sweep(cells, setup, jobs=args.jobs, batched=not args.no_batch)
+    result = run_sweep(cells, setup, jobs=args.jobs, batched=not args.no_batch, scheduler=args.scheduler)
     summary = result.summary
     if not args.quiet:
         headers = ["activation", "lr", "init", "seed", "optimizer", "dtype", "status", "worst rel", "first over",
@@ -122,18 +153,24 @@ def run(args) -> int:
           + "; one-step " + ", ".join(f"{d} {TOLERANCES[d].step:g}" for d in args.dtype)
           + f"); worst whole-run difference {summary['worst_trajectory_rel_diff']:.2e}; "
             f"wall time {result.seconds:.1f} s ("
-          + (f"{result.groups} batched groups" if result.batched else "unbatched") + ")")
+          + (f"{result.groups} batched groups" if result.batched else "unbatched") + f"; {_where(result.executor)})")
     spread_dtypes = sorted({r["dtype"] for r in result.rows if r["resync_spread_steps"]})
     if spread_dtypes:
         factors = {TOLERANCES[d].spread_factor for d in spread_dtypes}
         factor = (f"{factors.pop():g}" if len(factors) == 1
                   else "/".join(f"{TOLERANCES[d].spread_factor:g} ({d})" for d in spread_dtypes))
         print(f"(steps over the one-step tolerance are judged against {factor} x their own rounding spread)")
-    if args.json:
-        write_json(args.json, {**result.to_dict(), "setup": {
-            "sizes": list(setup.sizes), "loss": setup.loss, "epochs": setup.epochs, "batch_size": setup.batch_size,
-            "data": args.data or "letters", "resync": setup.resync},
-            "tolerances": {d: TOLERANCES[d].to_dict() for d in args.dtype}})
-    if args.csv:
-        write_text(args.csv, grid.rows_to_csv(result.rows))
+    document = {**result.to_dict(), "setup": {
+        "sizes": list(setup.sizes), "loss": setup.loss, "epochs": setup.epochs, "batch_size": setup.batch_size,
+        "data": args.data or "letters", "resync": setup.resync},
+        "tolerances": {d: TOLERANCES[d].to_dict() for d in args.dtype}}
+    with OutputSet() as outputs:  # the JSON and the CSV of one sweep: both, or neither
+        if args.json:
+            outputs.write_json(args.json, document)
+        if args.csv:
+            outputs.write_text(args.csv, grid.rows_to_csv(result.rows))
+    if args.plots:
+        from compare.cli.plot import draw  # matplotlib: only when figures are asked for
+
+        draw(document, args.plots, "this sweep")
     return 0 if summary["failed"] == 0 else 1

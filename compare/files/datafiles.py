@@ -2,6 +2,13 @@
 
 Every loader returns ``(X, Y)`` float64 arrays of shape (N, n_in) and (N, n_out), checked
 by ``handmade.contract.spec.check_data`` (finite, 2-D, rows matching).
+
+An ``.npz`` is read by ``compare.files.archives`` (no pickles; every declared size
+checked before it is read, at most ``MAX_DATA_BYTES``). A ``.csv`` is UTF-8, with or
+without the byte-order mark spreadsheet programs write (left in, it would glue itself
+to the first column's name: ``\\ufeffy0`` does not start with ``y``); a row with the
+wrong number of values, or a value that is not a number, is named by line and column.
+Parsing is linear in the number of cells (80k columns: one pass).
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from compare.files.archives import MAX_DATA_BYTES, read_npz
 from handmade.contract.errors import InvalidInput
 from handmade.contract.spec import check_data
 from handmade.data import letters
@@ -29,46 +37,74 @@ def load_data(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     targets, all others the inputs.
     """
     path = Path(path)
+    where = f"data file {str(path)!r}"
     if not path.is_file():
-        raise InvalidInput(f"data file {str(path)!r} does not exist or is not a file")
+        raise InvalidInput(f"{where} does not exist or is not a file")
     suffix = path.suffix.lower()
     if suffix == ".npz":
-        try:
-            with np.load(path, allow_pickle=False) as archive:
-                missing = [k for k in ("X", "Y") if k not in archive.files]
-                if missing:
-                    raise InvalidInput(
-                        f"{path}: needs arrays named X and Y, found {sorted(archive.files) or 'none'}"
-                    )
-                X, Y = archive["X"], archive["Y"]
-        except InvalidInput:
-            raise
-        except Exception as exc:  # bad zip, pickled object arrays, ...
-            raise InvalidInput(f"{path}: cannot read as .npz ({exc})") from None
+        arrays = read_npz(path, where, MAX_DATA_BYTES)
+        missing = [k for k in ("X", "Y") if k not in arrays]
+        if missing:
+            raise InvalidInput(f"{where}: needs arrays named X and Y, found {sorted(arrays) or 'none'}")
+        X, Y = arrays["X"], arrays["Y"]
     elif suffix == ".csv":
-        X, Y = _load_csv(path)
+        X, Y = _load_csv(path, where)
     else:
-        raise InvalidInput(f"{path}: unsupported data format {suffix or '(none)'!r}; use .npz or .csv")
-    return check_data(X, Y)
+        raise InvalidInput(f"{where}: unsupported data format {suffix or '(none)'!r}; use .npz or .csv")
+    try:
+        return check_data(X, Y)
+    except InvalidInput as exc:  # which file it was matters as much as what is wrong with it
+        raise InvalidInput(f"{where}: {exc}") from None
 
 
-def _load_csv(path: Path):
+def _load_csv(path: Path, where: str) -> tuple[np.ndarray, np.ndarray]:
     try:
-        with path.open(newline="") as handle:
-            rows = list(csv.reader(handle))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path}: cannot read ({exc})") from None
-    if len(rows) < 2:
-        raise InvalidInput(f"{path}: needs a header row and at least one data row")
-    header = [h.strip() for h in rows[0]]
-    y_cols = [i for i, h in enumerate(header) if h.lower().startswith("y")]
-    x_cols = [i for i in range(len(header)) if i not in y_cols]
-    if not y_cols or not x_cols:
-        raise InvalidInput(f"{path}: header needs input columns and target columns named y... (got {header})")
+        with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: drop a byte-order mark
+            reader = csv.reader(handle)
+            header = [name.strip() for name in next(reader, [])]
+            is_target = _targets(header, where)
+            rows = [_numbers(row, reader.line_num, header, where) for row in reader if row]
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{where} is not UTF-8 text; save it as CSV (UTF-8)") from None
+    except (OSError, csv.Error) as exc:
+        raise InvalidInput(f"{where}: cannot read ({exc})") from None
+    if not rows:
+        raise InvalidInput(f"{where}: needs a header row and at least one data row")
+    data = np.array(rows, dtype=np.float64)
+    return data[:, ~is_target], data[:, is_target]
+
+
+def _targets(header: list[str], where: str) -> np.ndarray:
+    """Which columns are targets (named y...); an error if there are no inputs or no targets."""
+    if not header:
+        raise InvalidInput(f"{where}: needs a header row and at least one data row")
+    if len(header) == 1:
+        other = next((sep for sep in (";", "\t", "|") if sep in header[0]), None)
+        if other:
+            shown = "tabs" if other == "\t" else repr(other)
+            raise InvalidInput(f"{where} separates its columns with {shown}, not commas: save it as CSV")
+    is_target = np.array([name.lower().startswith("y") for name in header])
+    if is_target.all() or not is_target.any():
+        shown = header if len(header) <= 8 else [*header[:8], "..."]
+        raise InvalidInput(f"{where}: header needs input columns and target columns named y... (got {shown})")
+    return is_target
+
+
+def _numbers(row: list[str], line: int, header: list[str], where: str) -> list[float]:
+    """One data row as floats, or an error naming the line (and the column) that is wrong."""
+    if len(row) != len(header):
+        raise InvalidInput(f"{where}: line {line} has {len(row)} values, the header has {len(header)} columns")
     try:
-        data = np.array([[float(v) for v in row] for row in rows[1:] if row], dtype=np.float64)
-    except ValueError as exc:
-        raise InvalidInput(f"{path}: non-numeric value ({exc})") from None
-    if data.ndim != 2 or data.shape[1] != len(header):
-        raise InvalidInput(f"{path}: every row needs {len(header)} values, like the header")
-    return data[:, x_cols], data[:, y_cols]
+        return [float(value) for value in row]
+    except ValueError:
+        column = next(i for i, value in enumerate(row) if not _is_number(value))
+        raise InvalidInput(f"{where}: line {line}, column {header[column]!r}: {row[column].strip()[:40]!r} is not "
+                           "a number") from None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -14,8 +14,10 @@ suffix    written with                                read with
 .pt/.pth  ``torch.save`` of a dict of tensors         ``torch.load(weights_only=True)``
 ========  ==========================================  ==============================
 
-Both readers refuse pickled Python objects instead of unpickling them, so a
-hostile file can fail to load but can never run code. Everything else that can
+Both readers (``compare.files.archives``) refuse pickled Python objects
+instead of unpickling them, so a hostile file can fail to load but can never run
+code, and check every size a file declares before allocating it (at most 256 MiB
+of weights: a forged header or a zip bomb costs milliseconds). Everything else that can
 be wrong with a file - unreadable, corrupt, keys missing or extra, shapes that
 do not chain or do not fit ``sizes``, non-numeric or non-finite values - is an
 ``InvalidInput`` naming the file and the problem, which the CLI prints as one
@@ -29,15 +31,13 @@ imported only for the torch formats.
 from __future__ import annotations
 
 import io
-import pickle
 import re
-import warnings
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from compare.files.atomic import write_bytes
+from compare.files.archives import MAX_WEIGHT_BYTES, read_npz, read_torch
+from compare.files.atomic import OutputSet, write_bytes
 from handmade.contract.errors import InvalidInput
 from handmade.contract.keys import param_shapes
 from handmade.contract.spec import check_dtype
@@ -50,16 +50,16 @@ _KEY = re.compile(r"^layers\.(\d+)\.(weight|bias)$")
 
 
 # -- public API -------------------------------------------------------------------------------
-def save_weights(path: str | Path, params: dict[str, np.ndarray]) -> Path:
+def save_weights(path: str | Path, params: dict[str, np.ndarray], outputs: OutputSet | None = None) -> Path:
     """Write ``params`` to ``path`` atomically; the format follows the suffix (see module doc).
 
     The dict must have the state_dict layout of some network (checked, so that every
     file written here can be read back). Non-finite values are written as they are -
     the file is a faithful record of, say, a diverged run - but ``load_weights``
-    refuses them as initial weights.
+    refuses them as initial weights. ``outputs``: stage the file in that set of
+    outputs (written with the others or not at all) instead of writing it now.
     """
-    path = Path(path)
-    kind = _kind(path)
+    kind = _kind(Path(path))
     arrays = {key: _numeric_array(value, key, where="cannot save weights") for key, value in _as_dict(params).items()}
     _infer_sizes(arrays, where="cannot save weights")
     buffer = io.BytesIO()
@@ -71,10 +71,17 @@ def save_weights(path: str | Path, params: dict[str, np.ndarray]) -> Path:
 
         # A copy: torch.from_numpy on a read-only array warns, and shares memory otherwise.
         torch.save({key: torch.from_numpy(np.array(value, copy=True)) for key, value in arrays.items()}, buffer)
+    if outputs is not None:
+        return outputs.write_bytes(path, buffer.getvalue())
     return write_bytes(path, buffer.getvalue())
 
 
-def load_weights(path: str | Path, sizes=None, dtype=None) -> dict[str, np.ndarray]:
+def check_weights_path(path: str | Path) -> None:
+    """Refuse a weight file name whose format is unknown (before a run that would end by writing it)."""
+    _kind(Path(path))
+
+
+def load_weights(path: str | Path, sizes=None, dtype=None, max_bytes: int = MAX_WEIGHT_BYTES) -> dict[str, np.ndarray]:
     """Read a parameter dict from ``path``, refusing anything that is not plain, finite weights.
 
     ``sizes`` (e.g. ``(30, 16, 3)``): the network the weights are for; keys and shapes
@@ -82,6 +89,8 @@ def load_weights(path: str | Path, sizes=None, dtype=None) -> dict[str, np.ndarr
     (``infer_sizes``). ``dtype`` ("float64"/"float32"): cast every array to it;
     ``None`` keeps float32/float64 arrays as stored (exact round trip) and reads
     other numeric types as float64. Returns contiguous arrays in layer order.
+    ``max_bytes``: the most array data a file may hold or declare (256 MiB by default;
+    see ``compare.files.archives``, which reads the two formats).
     """
     path = Path(path)
     kind = _kind(path)
@@ -91,8 +100,8 @@ def load_weights(path: str | Path, sizes=None, dtype=None) -> dict[str, np.ndarr
         raise InvalidInput(f"weight file {str(path)!r} does not exist")
     if not path.is_file():
         raise InvalidInput(f"weight file {str(path)!r} is not a regular file")
-    raw = _read_npz(path) if kind == "npz" else _read_torch(path)
     where = f"weight file {str(path)!r}"
+    raw = read_npz(path, where, max_bytes) if kind == "npz" else read_torch(path, where, max_bytes)
     arrays = {key: _numeric_array(value, key, where=where) for key, value in raw.items()}
     found = _infer_sizes(arrays, where=where)
     if sizes is not None:
@@ -113,89 +122,6 @@ def load_weights(path: str | Path, sizes=None, dtype=None) -> dict[str, np.ndarr
 def infer_sizes(params: dict[str, np.ndarray]) -> tuple[int, ...]:
     """The layer sizes ``(n_0, ..., n_L)`` a parameter dict describes, or InvalidInput."""
     return _infer_sizes({k: np.asarray(v) for k, v in _as_dict(params).items()}, where="parameters")
-
-
-# -- readers ----------------------------------------------------------------------------------
-def _read_npz(path: Path) -> dict:
-    where = f"weight file {str(path)!r}"
-    # Look at the magic bytes first: np.load would treat anything that is neither a zip
-    # nor an .npy file as a pickle, so the message would blame pickles for plain junk.
-    magic = _magic(path, where)
-    if magic.startswith(b"\x93NUMPY"):
-        raise InvalidInput(f"{where} is a single .npy array, not an .npz archive of named arrays")
-    if magic[:1] == b"\x80":
-        raise InvalidInput(f"{where} is a Python pickle, not an .npz archive; refused (nothing was unpickled)")
-    if not magic.startswith(b"PK"):
-        raise InvalidInput(f"{where} is not an .npz archive (an .npz file is a zip of .npy arrays)"
-                           + ("; the file is empty" if not magic else ""))
-    try:
-        # Our own handle: np.load leaks the one it opens when the zip directory is corrupt.
-        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
-            strays = [name for name in archive.zip.namelist() if not name.endswith(".npy")]
-            if strays:
-                hint = " (a torch file? name it .pt)" if any(n.endswith(".pkl") for n in strays) else ""
-                raise InvalidInput(f"{where} is a zip archive but not an .npz of arrays: member {strays[0]!r} "
-                                   f"is not a .npy array{hint}")
-            # Read every member here, inside the try: a pickled member fails now, not later.
-            return {name: archive[name] for name in archive.files}
-    except InvalidInput:
-        raise
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise InvalidInput(f"{where} holds pickled Python objects; refused (read with allow_pickle=False, "
-                               "nothing was executed)") from None
-        raise InvalidInput(f"{where} is not a readable .npz archive: {_one_line(exc)}") from None
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError, UnicodeError) as exc:
-        raise InvalidInput(f"{where} is not a readable .npz archive: {type(exc).__name__}: {_one_line(exc)}") from None
-
-
-def _read_torch(path: Path) -> dict:
-    import torch  # only for the .pt format: .npz files and --help must not wait for torch
-
-    where = f"weight file {str(path)!r}"
-    magic = _magic(path, where)
-    if not (magic.startswith(b"PK") or magic[:1] == b"\x80"):
-        # torch.save writes a zip archive (or, in the legacy format, starts with a pickle opcode).
-        raise InvalidInput(f"{where} is not a torch file (torch.save writes a zip archive)"
-                           + ("; the file is empty" if not magic else ""))
-    try:
-        with warnings.catch_warnings():
-            # torch warns about unusual pickle protocols before refusing them; the refusal is the message.
-            warnings.simplefilter("ignore")
-            obj = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        if _looks_like_pickle_refusal(exc):
-            raise InvalidInput(f"{where} holds pickled Python objects other than tensors; refused (read with "
-                               "weights_only=True, nothing was executed); save model.state_dict() instead") from None
-        raise InvalidInput(f"{where} is not a readable torch file: {_one_line(exc)}") from None
-    except Exception as exc:  # torch reports a corrupt file as RuntimeError, EOFError, ValueError, ...
-        raise InvalidInput(f"{where} is not a readable torch file: {type(exc).__name__}: {_one_line(exc)}") from None
-    if not isinstance(obj, dict):
-        raise InvalidInput(f"{where} holds a {type(obj).__name__}, not a state_dict (a dict of tensors)")
-    out = {}
-    for key, value in obj.items():
-        if not isinstance(value, torch.Tensor):
-            nested = " (a nested dict: save the model's state_dict itself)" if isinstance(value, dict) else ""
-            raise InvalidInput(f"{where}: entry {key!r} is a {type(value).__name__}, not a tensor{nested}")
-        if value.is_complex() or value.dtype == torch.bool:
-            raise InvalidInput(f"{where}: {key} has non-real dtype {value.dtype}")
-        if value.dtype == torch.bfloat16:  # numpy has no bfloat16; float32 holds it exactly
-            value = value.float()
-        out[key] = value.detach().cpu().numpy()
-    return out
-
-
-def _magic(path: Path, where: str) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(6)
-    except OSError as exc:
-        raise InvalidInput(f"{where} cannot be read: {exc.strerror or _one_line(exc)}") from None
-
-
-def _looks_like_pickle_refusal(exc: Exception) -> bool:
-    text = str(exc)
-    return "weights_only" in text or "Unsupported global" in text or "Unsupported operand" in text
 
 
 # -- validation -------------------------------------------------------------------------------
@@ -270,8 +196,3 @@ def _explain_mismatch(arrays, sizes, found, where) -> None:
             raise InvalidInput(f"{where}: {key} has shape {arrays[key].shape}, expected {shape} for a {label} "
                                "network")
     raise InvalidInput(f"{where} holds a {'-'.join(map(str, found))} network, not {label}")  # pragma: no cover
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text[:200] + ("..." if len(text) > 200 else "")

@@ -1,1 +1,1 @@
-"""run: where work runs - in this process, or in worker processes (any ``concurrent.futures`` executor)."""
+"""run: where the tasks of a grid run - in this process, in local worker processes, or on a Dask cluster."""

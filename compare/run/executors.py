@@ -1,20 +1,37 @@
-"""Executors for grids of independent tasks (sweep cells, and later a course's submissions).
+"""Where the tasks of a grid run (sweep cells, and a course's submissions): one seam, three engines.
 
-Every task runner takes any ``concurrent.futures.Executor``. :func:`default_executor`
-gives the local choice: :class:`InlineExecutor` for one job (each task runs in the
-calling process when it is submitted: deterministic, debuggable, monkeypatchable
-in tests), else a ``ProcessPoolExecutor`` whose workers use one torch thread each
-(the matrices are tiny, and two processes on two cores must not fight over threads).
+Every task runner takes any ``concurrent.futures.Executor``; :func:`make_executor`
+gives the standard ones:
+
+* ``jobs=1``: :class:`InlineExecutor`, each task in the calling process when it is
+  submitted (deterministic, debuggable, monkeypatchable in tests);
+* otherwise local worker processes, ``compare.run.local.LocalPool`` (one per core by
+  default; they die with their owner and ignore Ctrl-C, which the owner handles);
+* ``scheduler="tcp://HOST:PORT"``: the workers of a Dask distributed cluster,
+  ``compare.run.cluster.DaskExecutor`` (the optional ``[dask]`` extra).
+
+Whoever creates an executor shuts it down; after an interruption, :func:`abort` stops
+it without waiting for running tasks. :func:`capacity` says how many tasks run at once,
+so that a runner can cut its work into at least that many pieces. Results do not depend
+on the engine if each task runs inside ``compare.run.threads.one_thread`` (one BLAS and
+one torch thread, as ``compare.trajectory.sweep`` does).
 """
 
 from __future__ import annotations
 
 import os
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
+from urllib.parse import urlsplit
+
+from compare.run.cluster import DaskExecutor
+from compare.run.local import LocalPool
+from handmade.contract.errors import InvalidInput
 
 
 class InlineExecutor(Executor):
     """An executor that runs each task in the caller, at submit time (``--jobs 1``)."""
+
+    workers = 1
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
         future: Future = Future()
@@ -27,20 +44,72 @@ class InlineExecutor(Executor):
         return future
 
 
-def _one_torch_thread() -> None:
-    # Runs in each worker process as it starts: torch is imported there anyway by the first task.
-    import torch
-    torch.set_num_threads(1)
-
-
 def worker_count(jobs: int | None) -> int:
     """``jobs``, or one worker per core."""
     return jobs or os.cpu_count() or 1
 
 
 def default_executor(jobs: int | None) -> Executor:
-    """:class:`InlineExecutor` for one job, else a process pool of ``worker_count(jobs)`` workers."""
+    """:class:`InlineExecutor` for one job, else a :class:`LocalPool` of ``worker_count(jobs)`` processes."""
     jobs = worker_count(jobs)
-    if jobs == 1:
-        return InlineExecutor()
-    return ProcessPoolExecutor(max_workers=jobs, initializer=_one_torch_thread)
+    return InlineExecutor() if jobs == 1 else LocalPool(jobs)
+
+
+def make_executor(jobs: int | None = None, scheduler: str | None = None) -> Executor:
+    """The executor for ``jobs`` local processes (None: one per core), or for a Dask ``scheduler`` address.
+
+    Raises InvalidInput for both at once, for a malformed address, when the ``[dask]``
+    extra is missing, and when the scheduler cannot be reached or has no worker.
+    """
+    if scheduler is None:
+        return default_executor(jobs)
+    check_scheduler_address(scheduler)
+    if jobs is not None:
+        raise InvalidInput("give either a number of local jobs or a Dask scheduler, not both "
+                           "(the cluster's workers decide how many tasks run at once)")
+    return DaskExecutor(scheduler)
+
+
+SCHEDULER_SCHEMES = ("tcp", "tls")
+
+
+def check_scheduler_address(address: str) -> str:
+    """``address`` if it reads ``tcp://HOST:PORT`` or ``tls://HOST:PORT`` (IPv6 hosts in brackets)."""
+    try:
+        parts = urlsplit(address)
+        valid = (parts.scheme in SCHEDULER_SCHEMES and bool(parts.hostname) and parts.port is not None
+                 and parts.path in ("", "/") and not parts.query and not parts.fragment)
+    except ValueError:  # a port that is not a number or out of range
+        valid = False
+    if not valid:
+        raise InvalidInput(f"{address!r} is not a Dask scheduler address; write tcp://HOST:PORT (or tls://HOST:PORT "
+                           "with Dask's TLS settings), e.g. tcp://10.0.0.5:8786")
+    return address
+
+
+def capacity(executor: Executor) -> int:
+    """How many tasks ``executor`` runs at once (1 if it does not say)."""
+    workers = getattr(executor, "workers", None)
+    if workers is None:  # a plain concurrent.futures pool
+        workers = getattr(executor, "_max_workers", None)
+    return max(1, int(workers or 1))
+
+
+def describe(executor: Executor) -> dict:
+    """Where tasks ran, for a result file: ``kind`` (inline, local processes, dask or the class), workers, scheduler."""
+    if isinstance(executor, InlineExecutor):
+        kind = "inline"
+    elif isinstance(executor, LocalPool):
+        kind = "local processes"
+    else:
+        kind = "dask" if isinstance(executor, DaskExecutor) else type(executor).__name__
+    return {"kind": kind, "workers": capacity(executor), "scheduler": getattr(executor, "address", None)}
+
+
+def abort(executor: Executor) -> None:
+    """Stop ``executor`` now: kill local workers, cancel queued and running tasks where possible."""
+    stop = getattr(executor, "abort", None)
+    if stop is not None:
+        stop()
+    else:
+        executor.shutdown(wait=False, cancel_futures=True)

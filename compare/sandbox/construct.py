@@ -11,6 +11,7 @@ When names say nothing, positional guesses follow: (in, hidden, out), then (size
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from dataclasses import dataclass, field
 
@@ -84,33 +85,70 @@ def _takes_anything(cls) -> bool:
     return any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
 
 
+def _given_sizes(named, request: Request) -> Request:
+    """The request with the hidden widths a user fixed through ``--init-args`` (``hidden_size_list=[16, 8]``)."""
+    for p, role in named:
+        value = request.init_args.get(p.name)
+        if role not in ("sizes", "hidden_sizes") or not isinstance(value, (list, tuple)) or \
+                not all(isinstance(v, int) and v > 0 for v in value):
+            continue
+        hidden = tuple(value) if role == "hidden_sizes" else tuple(value[1:-1])
+        return dataclasses.replace(request, hidden=hidden, hidden_given=True)
+    return request
+
+
+def _role_values(named, request: Request) -> tuple[tuple[int, ...], dict]:
+    """The sizes asked for, and the value each role's parameter gets (hidden widths by parameter name)."""
+    present = {role for _, role in named}
+    hidden_params = sorted((p for p, role in named if role == "hidden"), key=lambda p: roles.hidden_index(p.name))
+    sizes = request.sizes(len(hidden_params) if hidden_params else None)
+    # A list of sizes beside a separate input size (``DeepNeuralNetwork(nx, layers)``) holds the layers after
+    # the input; beside an output size too, the hidden widths alone.
+    listed = list(sizes[1:-1]) if "output" in present else list(sizes[1:]) if "input" in present else list(sizes)
+    values = {"sizes": listed, "hidden_sizes": list(sizes[1:-1]), "input": request.n_in,
+              "output": request.n_out, "lr": request.lr, "epochs": request.epochs, "batch": request.batch,
+              "seed": request.seed, "reg": 0.0, "scale": 0.01, "quiet": False}
+    # hidden1 gets the first width whatever the order of the parameters (hidden2_size may come first).
+    values.update({("hidden", p.name): width for p, width in zip(hidden_params, sizes[1:-1])})
+    return sizes, values
+
+
+def _fill(p: inspect.Parameter, role: str | None, values: dict, sizes) -> tuple | str:
+    """(value, said in the report) for one constructor parameter; "default" to leave it; "missing" when a
+    required one means nothing to the tool."""
+    if role == "hidden":
+        return values.get(("hidden", p.name), sizes[1]), False
+    if role in ("sizes", "hidden_sizes", "input", "output", "lr", "epochs"):
+        return values[role], False
+    if role is not None and p.default is p.empty:
+        return values[role], True
+    if role == "reg" and p.default not in (0, 0.0, None, False):
+        return 0.0, True   # the reference has no penalty: a default one is switched off, and said
+    return "missing" if p.default is p.empty else "default"
+
+
 def named_call(cls, request: Request) -> Call | None:
     """The call that fills every parameter by its role, or None if a required one means nothing to the tool."""
     params = _signature(cls)
     if params is None:
         return None
     named = [(p, roles.role_of(p.name)) for p in params]
-    hidden_params = sorted((p for p, role in named if role == "hidden"), key=lambda p: roles.hidden_index(p.name))
-    sizes = request.sizes(len(hidden_params) if hidden_params else None)
-    hidden = iter(sizes[1:-1])
-    values = {"sizes": list(sizes), "hidden_sizes": list(sizes[1:-1]), "input": request.n_in,
-              "output": request.n_out, "lr": request.lr, "epochs": request.epochs, "batch": request.batch,
-              "seed": request.seed, "reg": 0.0, "scale": 0.01, "quiet": False}
-    kwargs, filled, lr_name, epochs_name = {}, {}, None, None
     if not any(role in ("sizes", "hidden_sizes", "input", "hidden", "output") for _, role in named):
         return None
+    request = _given_sizes(named, request)
+    sizes, values = _role_values(named, request)
+    kwargs, filled, lr_name, epochs_name = {}, {}, None, None
     for p, role in named:
         if p.name in request.init_args:
             kwargs[p.name] = request.init_args[p.name]
             continue
-        if role == "hidden":
-            kwargs[p.name] = next(hidden, sizes[1])
-        elif role in ("sizes", "hidden_sizes", "input", "output", "lr", "epochs"):
-            kwargs[p.name] = values[role]
-        elif role is not None and p.default is p.empty:
-            kwargs[p.name] = filled[p.name] = values[role]
-        elif p.default is p.empty:
+        how = _fill(p, role, values, sizes)
+        if how == "missing":
             return None
+        if how != "default":
+            kwargs[p.name] = how[0]
+            if how[1]:
+                filled[p.name] = how[0]
         lr_name = p.name if role == "lr" else lr_name
         epochs_name = p.name if role == "epochs" else epochs_name
         if role in ("lr", "epochs") and p.default is p.empty:

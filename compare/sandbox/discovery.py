@@ -34,9 +34,9 @@ from compare.sandbox.probes import find_gradients, find_training
 from compare.sandbox.roles import FORWARD_METHODS, TRAIN_METHODS
 
 CONSTRUCTOR = "__init__"   # the group of every constructor call: one that ends the process is not tried again
+ADAPTER_FIX = "write a glue adapter (--adapter glue.py; see examples/adapter_template.py)"
 GRADIENTS_FIX = ("make a method return the gradients (a tuple or dict of arrays), keep them as attributes named "
-                 "after the weights (dW1 beside W1), or write a glue adapter (--adapter, see "
-                 "examples/adapter_template.py)")
+                 f"after the weights (dW1 beside W1), or {ADAPTER_FIX}")
 
 
 class NotUnderstood(Exception):
@@ -83,7 +83,7 @@ class Discovery:
             built = self.build(call)
             if not built.ok:
                 failures.append(f"{call.text(self.name)}: {built.error}")
-                if crashed is None and not _argument_error(built.error):
+                if crashed is None and not _argument_error(built.error, guessed=bool(call.args)):
                     crashed = (built, call.text(self.name))
                 continue
             plan = self.understand(call, built.value)
@@ -93,8 +93,7 @@ class Discovery:
         if crashed is not None:
             raise ConstructorFailed(*crashed)
         raise NotUnderstood("; ".join(failures) or f"{self.name} has no constructor the tool can call",
-                            "say how to build it with --init-args \"name=value, ...\", or write a glue "
-                            "adapter (--adapter, see examples/adapter_template.py)")
+                            f"say how to build it with --init-args \"name=value, ...\", or {ADAPTER_FIX}")
 
     def understand(self, call: Call, obj) -> Plan | None:
         sizes = call.sizes or self.sizes_inside(obj)
@@ -223,6 +222,12 @@ def _run_forward(method, inputs, layout: str):
     return method(inputs)
 
 
-def _argument_error(error: str) -> bool:
-    """A constructor call refused for its arguments (our guess was wrong), not a crash inside the class."""
-    return error.startswith("TypeError") and ("argument" in error or "positional" in error or "keyword" in error)
+def _argument_error(error: str, guessed: bool = False) -> bool:
+    """A constructor call refused for its arguments (our guess was wrong), not a crash inside the class.
+
+    ``guessed``: the arguments were placed by position, not by their names; then any TypeError ("'int'
+    object is not iterable" from sizes passed one by one to a class that wanted a list) is the guess's.
+    """
+    if not error.startswith("TypeError"):
+        return False
+    return guessed or "argument" in error or "positional" in error or "keyword" in error

@@ -22,6 +22,7 @@ import numpy as np
 
 from compare.sandbox import params, roles
 from compare.sandbox.calling import argument_roles, bind, output_array, shape_inputs
+from compare.sandbox.compose import evaluate_loss, loss_objects
 from compare.sandbox.layout import ParamLayout
 from compare.sandbox.values import map_gradients, plain
 from handmade.losses import grad_of_output
@@ -126,10 +127,16 @@ def call_once(ctx, obj, method: str, x, y, loss_grad) -> tuple[object, bool]:
     out = forward(x)   # handed back to the gradient method exactly as returned (a tensor stays a tensor)
     out_array = output_array(plain(out), ctx.sizes[-1])  # a forward may return (output, cache): the output
     kept = None if out_array is None else out_array.copy()
-    values = {"x": x, "y": y, "lr": PROBE_LR, "reg": 0.0, "cache": out, "output": out}
-    wants_grad_out = any(role == "grad_out" for _, role, _ in argument_roles(getattr(obj, method)))
-    if loss_grad is not None and out_array is not None and wants_grad_out:
+    # A training method read as a gradient source gets one epoch, the batch at once.
+    values = {"x": x, "y": y, "lr": PROBE_LR, "reg": 0.0, "cache": out, "output": out, "epochs": 1,
+              "batch": len(x)}
+    wanted = {role for _, role, _ in argument_roles(getattr(obj, method))}
+    if loss_grad is not None and out_array is not None and "grad_out" in wanted:
         values["grad_out"] = loss_grad(out_array, y)
+    if not wanted & {"y", "output", "grad_out", "cache"}:
+        # backward() with no targets: the targets went into the object's loss object (Model(layers, loss)).
+        for criterion in loss_objects(obj):
+            evaluate_loss(criterion, out, y)
     bound = bind(getattr(obj, method), values)
     if bound is None:
         raise TypeError(f"{method} takes arguments the checker cannot supply")
@@ -139,10 +146,16 @@ def call_once(ctx, obj, method: str, x, y, loss_grad) -> tuple[object, bool]:
     return returned, overwrote
 
 
-def read_gradients(ctx, obj, method: str, source: str, batch: Batch, lr: float | None) -> GradientRead:
-    """One read of the gradients of ``obj`` (see the module docstring); run inside a time-limited call."""
-    X, y, layout = batch.X, batch.y, ctx.forward.layout
-    samples = list(zip(shape_inputs(X, layout), y)) if ctx.forward.per_sample else [(shape_inputs(X, layout), y)]
+def read_gradients(ctx, obj, method: str, source: str, batch: Batch, lr: float | None,
+                   layout: str | None = None) -> GradientRead:
+    """One read of the gradients of ``obj`` (see the module docstring); run inside a time-limited call.
+
+    ``layout``: how the data is given to the gradient method (default: as to the forward); one sample at
+    a time (``sample_column``, ``sample_flat``) gives one read per sample, restored in between.
+    """
+    X, y, layout = batch.X, batch.y, layout or ctx.forward.layout
+    per_sample = layout in ("sample_column", "sample_flat")
+    samples = list(zip(shape_inputs(X, layout), y)) if per_sample else [(shape_inputs(X, layout), y)]
     before_params = params.get_params(obj, ctx.layouts)
     reads, overwrote, updated = [], False, False
     for x, target in samples:

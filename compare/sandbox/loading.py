@@ -22,6 +22,7 @@ from pathlib import Path
 
 from compare.sandbox.calling import public_methods
 from compare.sandbox.calls import UserCalls
+from compare.sandbox.compose import is_layer_class
 from compare.sandbox.roles import FORWARD_METHODS
 from handmade.contract.errors import InvalidInput
 
@@ -36,10 +37,11 @@ class LoadFailed(Exception):
 
 @dataclass
 class Loaded:
-    cls: type
+    cls: type | None            # None: a file of layer classes without a network class (compose.Sequential)
     label: str                  # what the user named, e.g. "student.py:NeuralNetwork"
     source: str | None          # the file executed (for the lines named in tracebacks)
     notes: list[str] = field(default_factory=list)
+    namespace: dict | None = None   # the file's globals: its layer classes, for a layer-list design
 
 
 def split_target(target: str) -> tuple[str, str | None]:
@@ -94,7 +96,14 @@ def _execute(path: Path, source: str, calls: UserCalls, label: str) -> types.Mod
     module.__file__ = str(path)
     sys.modules[module_name] = module  # dataclasses and pickling look the module up here
     sys.path.insert(0, str(path.resolve().parent))  # as `python file.py` would: its neighbours import
-    code = compile(source, str(path), "exec")
+    try:
+        code = compile(source, str(path), "exec")
+    except (SyntaxError, ValueError) as exc:  # the user's file is not Python 3 (a Python 2 print, a stray byte)
+        sys.modules.pop(module_name, None)
+        where = f" at line {exc.lineno}: `{(exc.text or '').strip()}`" if isinstance(exc, SyntaxError) else ""
+        hint = " (Python 2 code? it must run under Python 3)" if "print" in str(getattr(exc, "text", "")) else ""
+        raise LoadFailed(f"{label} is not valid Python: {type(exc).__name__}: {getattr(exc, 'msg', exc)}{where}"
+                         f"{hint}") from None
     outcome = calls.call(f"running {label}", exec, code, module.__dict__)
     if not outcome.ok:
         sys.modules.pop(module_name, None)
@@ -128,10 +137,11 @@ def load_module(where: str, calls: UserCalls) -> tuple[types.ModuleType, str | N
 
 
 def network_classes(module: types.ModuleType) -> list[type]:
-    """The classes defined in a module that have a forward-like method: the candidates for "the network"."""
+    """The classes defined in a module that have a forward-like method and are not a layer, an activation
+    or a loss (``compose.is_layer_class``): the candidates for "the network"."""
     own = [v for v in vars(module).values()
            if isinstance(v, type) and getattr(v, "__module__", None) == module.__name__]
-    with_forward = [c for c in own if any(m in FORWARD_METHODS for m in public_methods(c))]
+    with_forward = [c for c in own if any(m in FORWARD_METHODS for m in public_methods(c)) and not is_layer_class(c)]
     named = [c for c in with_forward if re.search(r"net|mlp|model|perceptron|classifier", c.__name__, re.I)]
     return named or with_forward
 
@@ -147,11 +157,17 @@ def load_target(target: str, calls: UserCalls, class_name: str | None = None) ->
             classes = sorted(k for k, v in vars(module).items() if isinstance(v, type)
                              and getattr(v, "__module__", None) == module.__name__)
             raise InvalidInput(f"no class {name!r} in {where}; classes defined there: {', '.join(classes) or 'none'}")
-        return Loaded(cls, target, source, notes)
+        return Loaded(cls, target, source, notes, vars(module))
     candidates = network_classes(module)
+    layers = [v for v in vars(module).values() if isinstance(v, type) and v.__module__ == module.__name__
+              and is_layer_class(v)]
+    if not candidates and layers:
+        return Loaded(None, f"{target} (its layer classes)", source,
+                      notes + [f"no network class in {where}: the network is assembled from its layer classes "
+                               f"({', '.join(c.__name__ for c in layers)})"], vars(module))
     if len(candidates) != 1:
         listed = ", ".join(c.__name__ for c in candidates) or "none with a forward-like method"
         raise InvalidInput(f"cannot tell which class in {where} is the network ({listed}); name it as "
                            f"{where}:ClassName or with --class")
     return Loaded(candidates[0], f"{target}:{candidates[0].__name__}", source,
-                  notes + [f"the network class found in {where}: {candidates[0].__name__}"])
+                  notes + [f"the network class found in {where}: {candidates[0].__name__}"], vars(module))

@@ -67,10 +67,10 @@ def arrays_in(obj, depth: int = MAX_DEPTH) -> list[tuple[np.ndarray, list]]:
 
 
 def _rank(paths) -> tuple:
-    """Order candidates: a parameter-like name first, then the shortest path, then the first seen."""
+    """Order candidates: no step of the path named like a gradient, a cache or an optimizer's state
+    (``layer.grad['b']`` is not a bias), then the shortest path, then the first seen."""
     text = path_text(paths[0])
-    last = str(paths[0][-1][1]) if paths[0] else ""
-    return (bool(_NOT_A_PARAMETER.search(last)), len(paths[0]), text)
+    return (any(_NOT_A_PARAMETER.search(str(step)) for _, step in paths[0]), len(paths[0]), text)
 
 
 def weight_candidates(arrays, n_in: int, n_out: int) -> list[tuple[np.ndarray, list, bool]]:
@@ -144,9 +144,21 @@ def write(obj, path, value) -> None:
 
 
 def set_params(obj, layouts: list[ParamLayout], params: dict, dtype) -> None:
-    """Give the object these parameters (torch layout): one new array per parameter, at every path that held it."""
+    """Give the object these parameters (torch layout).
+
+    Written into the array the object holds when it has the right shape and dtype, so that every
+    reference to it - a layer object holding the very array of a params dict, a closure - sees the
+    new values; otherwise (another dtype) one new array per parameter, put at every path that held it.
+    A view into a larger buffer (weights sliced from one flat vector) is always written into: a new
+    array there would never be read; the values are then rounded to ``dtype`` and stored in the buffer's.
+    """
     for layout in layouts:
         value = layout.to_user(params[layout.key]).astype(dtype)
+        current = read(obj, layout.paths[0])
+        if isinstance(current, np.ndarray) and current.shape == value.shape and current.flags.writeable \
+                and (current.dtype == value.dtype or current.base is not None):
+            current[...] = value
+            continue
         for path in layout.paths:
             write(obj, path, value)
 

@@ -95,13 +95,15 @@ def _layout_words(layout: str) -> str:
 
 
 def _source_words(grads: dict) -> str:
+    alone = "" if grads["layout"] in ("rows", "columns") else f", {_layout_words(grads['layout'])}"
     if grads["source"] == "returned":
-        return "returned" + (f", {grads['how']}" if grads["how"] else "")
+        return "returned" + (f", {grads['how']}" if grads["how"] else "") + alone
     if grads["source"] == "attributes":
-        return f"read from the attributes it sets{', ' + grads['how'] if grads['how'] else ''}"
-    rate = f"learning rate {grads['lr']:g}" + ("" if grads["lr_known"] else ", guessed: a constant factor in "
-                                                                            "your gradients may be this guess")
-    return f"read back from the update it makes ({rate})"
+        return f"read from the attributes it sets{', ' + grads['how'] if grads['how'] else ''}{alone}"
+    rate = f"learning rate {grads['lr']:g}" + ("" if grads["lr_known"] else ": none is passed to it, set at "
+                                              "construction or kept as an attribute, so w -= gradient is assumed")
+    layout = "" if grads["layout"] in ("rows", "columns") else f", {_layout_words(grads['layout'])}"
+    return f"read back from the update it makes ({rate}){layout}"
 
 
 def _labels(plan: dict) -> str:

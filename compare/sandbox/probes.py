@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from compare.sandbox import params
+from compare.sandbox import params, roles
 from compare.sandbox.calling import argument_roles, bind, public_methods, shape_inputs
 from compare.sandbox.gradients import PROBE_LR, Batch, read_gradients, targets_for
 from compare.sandbox.plan import MethodPlan, Plan
@@ -27,18 +27,37 @@ def _roles(method) -> set[str]:
 
 
 def gradient_candidates(obj, plan: Plan) -> list[str]:
-    names = public_methods(obj, exclude=(plan.forward.name,) if plan.forward.name != "loss" else ())
+    """The methods to try for gradients, likeliest first: the usual names, then any other public method, then
+    the training methods (their update read back). The forward itself counts when it also takes the targets
+    (CS231n's ``loss(X, y=None)``: scores without y, (loss, grads) with it)."""
+    forward = getattr(obj, plan.forward.name, None)
+    takes_y = forward is not None and "y" in _roles(forward)
+    names = public_methods(obj, exclude=() if takes_y else (plan.forward.name,))
     ordered = [n for n in GRADIENT_METHODS if n in names] + [n for n in names if n not in GRADIENT_METHODS]
-    return [n for n in ordered if n not in TRAIN_METHODS or n in GRADIENT_METHODS]
+    first = [n for n in ordered if n not in TRAIN_METHODS or n in GRADIENT_METHODS]
+    return first + [n for n in ordered if n not in first]
 
 
-def _lr_of(plan: Plan, method) -> tuple[float | None, bool]:
-    """The learning rate an update made by ``method`` used, and whether the tool knows it."""
+def _lr_of(plan: Plan, obj, method) -> tuple[float, bool]:
+    """The learning rate an update made by ``method`` used, and whether the tool knows it: passed to it,
+    set at construction, or kept as an attribute (``self.lr = 0.5``); else 1 - an update with no rate
+    anywhere in the class is ``w -= g`` - which the report states as a guess."""
     if "lr" in _roles(method):
         return PROBE_LR, True
     if plan.call.lr_name is not None:
         return float(plan.call.kwargs[plan.call.lr_name]), True
-    return None, False
+    kept = [v for name, v in vars(obj).items() if roles.LEARNING_RATE.match(name.lower())
+            and isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0] if hasattr(obj, "__dict__") else []
+    if len(kept) == 1:
+        return float(kept[0]), True
+    return 1.0, False
+
+
+def gradient_layouts(plan: Plan) -> list[str]:
+    """How to hand the data to a gradient method: as to the forward, then one sample at a time (Nielsen's
+    ``backprop(x, y)`` beside a ``feedforward(a)`` that takes a whole batch of columns)."""
+    alone = {"columns": "sample_column", "rows": "sample_flat"}.get(plan.forward.layout)
+    return [plan.forward.layout] + ([alone] if alone else [])
 
 
 def try_gradients(disc, plan: Plan, method: str, labels: bool) -> tuple[MethodPlan | None, str]:
@@ -48,24 +67,25 @@ def try_gradients(disc, plan: Plan, method: str, labels: bool) -> tuple[MethodPl
     if obj is None or not callable(getattr(obj, method, None)):
         return None, "absent"
     evidence = ""
-    y = targets_for(disc.data, plan.forward.layout, labels)
-    lr, lr_known = _lr_of(plan, getattr(obj, method))
-    for source in SOURCES:
-        if source == "update" and lr is None:
-            lr, lr_known = disc.request.lr, False
-        fresh = disc.instance(plan, plan.layouts, plan.sizes) if source != "returned" else obj
-        if fresh is None:
-            return None, evidence or "absent"
-        read = disc.calls.call(f"{method}(...)", read_gradients, plan, fresh, method, source,
-                               Batch(disc.data["X"], y, disc.loss_grad), lr, group=method)
-        if method in disc.calls.hung:
-            return None, "hung"
-        if read.ok and read.value.grads is not None and _finite(read.value.grads):
-            return MethodPlan(method, plan.forward.layout, source, lr if source == "update" else None,
-                              lr_known or source != "update", labels, how=read.value.how), ""
-        if not evidence:
-            evidence = ("raised" if not read.ok else "nan" if read.value.grads is not None else
-                        {"none": "none", "other": "wrong_return"}.get(read.value.returned, "wrong_return"))
+    lr, lr_known = _lr_of(plan, obj, getattr(obj, method))
+    # Weights that move are a gradient step only if the method saw the data (a re-initialiser moves them too).
+    sources = SOURCES if _roles(getattr(obj, method)) & {"x", "y"} else SOURCES[:-1]
+    for layout in gradient_layouts(plan):
+        y = targets_for(disc.data, layout, labels)
+        for source in sources:
+            fresh = disc.instance(plan, plan.layouts, plan.sizes) if source != "returned" else obj
+            if fresh is None:
+                return None, evidence or "absent"
+            read = disc.calls.call(f"{method}(...)", read_gradients, plan, fresh, method, source,
+                                   Batch(disc.data["X"], y, disc.loss_grad), lr, layout, group=method)
+            if method in disc.calls.hung:
+                return None, "hung"
+            if read.ok and read.value.grads is not None and _finite(read.value.grads):
+                return MethodPlan(method, layout, source, lr if source == "update" else None,
+                                  lr_known or source != "update", labels, how=read.value.how), ""
+            if not evidence:
+                evidence = ("raised" if not read.ok else "nan" if read.value.grads is not None else
+                            {"none": "none", "other": "wrong_return"}.get(read.value.returned, "wrong_return"))
     return None, evidence
 
 
@@ -79,13 +99,20 @@ def find_gradients(disc, plan: Plan) -> MethodPlan | None:
     fails (an exception, NaN, a wrong return) - a finding about the class, not "not understood"."""
     obj = disc.instance(plan, plan.layouts, plan.sizes)
     candidates = gradient_candidates(obj or object(), plan)
-    label_options = (False, True) if disc.loss in CLASSIFIER_LOSSES else (False,)
+    classifier = disc.loss in CLASSIFIER_LOSSES
     tries = candidates if plan.forward.name not in disc.calls.hung else []  # every try would run the hung forward
     evidence = {}
     for method in tries:
-        for labels in label_options:
+        for labels in (False, True):
+            # Integer labels: tried for a classifier's loss, else only where one-hot rows made the method raise
+            # (``probs[range(n), y] -= 1`` with a forgotten --loss ce).
+            if labels and not classifier and evidence.get(method) != "raised":
+                continue
             found, evidence[method] = try_gradients(disc, plan, method, labels)
             if found is not None:
+                if labels and not classifier:
+                    plan.notes.append(f"{method} takes integer class labels: a classifier - say its loss "
+                                      "(--loss ce for softmax outputs, --loss bce for sigmoid ones)")
                 return found
     for method in candidates:
         failed = evidence.get(method, "raised") in ("raised", "wrong_return", "nan", "hung")

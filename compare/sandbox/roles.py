@@ -14,7 +14,8 @@ import re
 # -- constructor parameters ---------------------------------------------------------------------
 SIZE_LIST = re.compile(r"^(sizes?|layer_?sizes|layers?|layer_?dims?|dims?|architecture|topology|shape|"
                        r"neurons?|nodes?|units|structure|network_?shape|net_?sizes?)$")
-HIDDEN_LIST = re.compile(r"^(hidden_?(sizes|layers|dims|layer_?sizes|shape))$")
+HIDDEN_LIST = re.compile(r"^(hidden_?(sizes|layers|dims|layer_?sizes|shape|size_?list|sizes_?list|layer_?dims|"
+                         r"layer_?list))$")
 INPUT = re.compile(r"^(n_?|num_?|number_?of_?)?(inputs?|in|x|features?)(_?(size|dim|nodes|neurons|units|"
                    r"layer_?size|features|layer))?$|^(input_?nodes|inputnodes|ni|nx|n_?x|in_?features|d_?in)$")
 HIDDEN = re.compile(r"^(n_?|num_?|number_?of_?)?(hidden|h)(_?(size|dim|nodes|neurons|units|layer_?size|"

@@ -19,15 +19,18 @@ import numpy as np
 from compare.sandbox import params
 from compare.sandbox.calling import argument_roles, as_rows, shape_inputs
 from compare.sandbox.calls import Outcome, UserCalls
+from compare.sandbox.compose import Network, composed, layer_kit, takes_layers
 from compare.sandbox.construct import Call, Request
-from compare.sandbox.discovery import CONSTRUCTOR, ConstructorFailed, Discovery, NotUnderstood
+from compare.sandbox.discovery import ADAPTER_FIX, CONSTRUCTOR, ConstructorFailed, Discovery, NotUnderstood
+from compare.sandbox.glue import glue_functions, glued
 from compare.sandbox.gradients import Batch, output_gradient, read_gradients, targets_for
 from compare.sandbox.layout import ParamLayout
-from compare.sandbox.loading import Loaded, LoadFailed, load_target
+from compare.sandbox.loading import Loaded, LoadFailed, load_module, load_target
 from compare.sandbox.plan import MethodPlan, Plan
 from compare.sandbox.probes import run_training, train_values
 from handmade.contract.errors import InvalidInput
 from handmade.init import init_params
+from handmade.losses import get_loss
 
 
 def probe_params(sizes, bias: bool, seed: int = 7) -> dict[str, np.ndarray]:
@@ -53,6 +56,7 @@ class UserServer:
         self.calls = calls
         self.preloaded = preloaded   # a class already in this process (the caller's own, from a notebook)
         self.loaded = None
+        self.cls: type | None = None       # the class driven: the loaded one, or one assembled from layers
         self.plan: Plan | None = None
         self.objects: dict[int, object] = {}
         self.next_handle = 1
@@ -76,21 +80,56 @@ class UserServer:
     def op_load(self, request: dict) -> dict:
         self.loaded = self.preloaded or load_target(request["target"], self.calls, request.get("class_name"))
         self.calls.source = self.loaded.source
-        return Outcome(value={"label": self.loaded.label, "class_name": self.loaded.cls.__name__,
+        if request.get("adapter"):  # the escape hatch: the class is driven through the adapter's functions
+            module, _, _ = load_module(request["adapter"], self.calls)
+            self.loaded.cls = glued(self.loaded.cls, glue_functions(module, request["adapter"]), request["adapter"])
+            self.loaded.notes.append(f"driven through the adapter {request['adapter']}")
+        name = self.loaded.cls.__name__ if self.loaded.cls is not None else None
+        return Outcome(value={"label": self.loaded.label, "class_name": name,
                               "notes": self.loaded.notes}).to_message()
+
+    def _network_class(self, request: dict) -> type:
+        """The class to drive: the loaded one, or one assembled from the file's layer classes (a file without a
+        network class, or a container that takes a list of layers: ``compare.sandbox.compose``)."""
+        cls = self.loaded.cls
+        given = request.get("request", {}).get("init_args", {})
+        if cls is not None and not takes_layers(cls, given):
+            return cls
+        kit = layer_kit(self.loaded.namespace or {}, self.calls)
+        if kit is None and cls is not None:
+            return cls   # "layers" here is a list of sizes, not of layer objects (``DeepNeuralNetwork(nx, layers)``)
+        if kit is None:
+            raise NotUnderstood(f"{cls.__name__ if cls else 'the file'} takes a list of layers, but no dense layer "
+                                "class was found (one built with two sizes that holds a weight of those sizes)",
+                                ADAPTER_FIX)
+        network = Network(request["activation"], request["output_activation"], request["loss"])
+        missing = [name for name in {network.activation.split("(")[0], network.output_activation.split("(")[0]}
+                   if name != "identity" and name not in kit.activations
+                   and not (name == get_loss(network.loss).link and kit.loss_takes_logits(network.loss))]
+        if missing:
+            raise NotUnderstood(f"the file has no layer class for the {missing[0]} activation (its activation "
+                                f"classes: {', '.join(c.__name__ for c in kit.activations.values()) or 'none'})",
+                                "say the activations it uses with --activation / --output-activation, or write "
+                                "a glue adapter (--adapter, see examples/adapter_template.py)")
+        self._kit = kit
+        return composed(kit, network, cls)
 
     def op_discover(self, request: dict) -> dict:
         self.calls.avoid(request.get("avoid", {}))
         data = request["data"]
-        discovery = Discovery(self.loaded.cls, Request(**request["request"]), self.calls, data, probe_params,
-                              (request["loss"], request["output_activation"]))
         try:
+            self.cls = self._network_class(request)
+            discovery = Discovery(self.cls, Request(**request["request"]), self.calls, data, probe_params,
+                                  (request["loss"], request["output_activation"]))
             self.plan = discovery.run()
         except NotUnderstood as exc:
             return Outcome(value={"not_understood": {"reason": exc.reason, "fix": exc.fix}}).to_message()
         except ConstructorFailed as exc:
             return Outcome(value={"constructor_failed": {"construction": exc.construction,
                                                          **exc.outcome.to_message()}}).to_message()
+        if self.cls is not self.loaded.cls:
+            network = Network(request["activation"], request["output_activation"], request["loss"])
+            self.plan.notes.insert(0, self._kit.describe(self.plan.sizes, network, self.loaded.cls))
         plan = self.plan.to_message()
         plan["call"] = {"args": list(self.plan.call.args), "kwargs": self.plan.call.kwargs,
                         "lr_name": self.plan.call.lr_name, "epochs_name": self.plan.call.epochs_name}
@@ -98,14 +137,15 @@ class UserServer:
 
     def op_adopt(self, request: dict) -> dict:
         self.calls.avoid(request.get("avoid", {}))
-        self.plan = plan_from_message(self.loaded.cls, request["plan"])
+        self.cls = self._network_class(request)
+        self.plan = plan_from_message(self.cls, request["plan"])
         return Outcome(value=True).to_message()
 
     # -- objects -----------------------------------------------------------------------------------------------
     def op_build(self, request: dict) -> dict:
         call = self.plan.call.with_values(**request.get("values", {}))
         outcome = self.calls.call(call.text(self.plan.class_name),
-                                  functools.partial(self.loaded.cls, *call.args, **call.kwargs), group=CONSTRUCTOR)
+                                  functools.partial(self.cls, *call.args, **call.kwargs), group=CONSTRUCTOR)
         if outcome.ok:
             self.objects[self.next_handle] = outcome.value
             outcome.value = self.next_handle
@@ -147,11 +187,11 @@ class UserServer:
     def op_gradients(self, request: dict) -> dict:
         grads = self.plan.gradients
         obj = self._object(request)
-        y = targets_for(request, self.plan.forward.layout, grads.labels)
+        y = targets_for(request, grads.layout, grads.labels)
         lr = grads.lr if grads.lr is not None else 1.0
         batch = Batch(request["X"], y, output_gradient(request["loss"], request["output_activation"]))
         outcome = self.calls.call(f"{grads.name}(...)", read_gradients, self.plan, obj, grads.name, grads.source,
-                                  batch, lr, group=grads.name)
+                                  batch, lr, grads.layout, group=grads.name)
         if outcome.ok:
             read = outcome.value
             outcome.value = {"grads": read.grads, "error": read.error, "how": read.how, "updated": read.updated,
@@ -172,7 +212,7 @@ class UserServer:
         """A new object built with these constructor values (learning rate, epochs), holding ``obj``'s weights."""
         call = self.plan.call.with_values(**values)
         built = self.calls.call(call.text(self.plan.class_name),
-                                functools.partial(self.loaded.cls, *call.args, **call.kwargs), group=CONSTRUCTOR)
+                                functools.partial(self.cls, *call.args, **call.kwargs), group=CONSTRUCTOR)
         if not built.ok:
             return obj
         current = params.as_torch(self.plan.layouts, params.get_params(obj, self.plan.layouts))

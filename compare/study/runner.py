@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import platform
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from compare.files.atomic import to_jsonable, write_json, write_text
+from compare.files.atomic import OutputSet, to_jsonable, write_json, write_text
 from compare.measure.records import summarize
 from compare.present.progress import progress_bar
 from compare.study import cost, plots, report, task1, task2_init, task3_training, theory
@@ -64,11 +65,13 @@ def parity_section(records_by_section: dict[str, list]) -> dict:
 
 
 def run_study(cfg: StudyConfig, out_dir, lang: str = "en", command: str = "mlp-parity study",
-              progress: bool | None = None) -> StudyOutput:
+              progress: bool | None = None, outputs: OutputSet | None = None) -> StudyOutput:
     """Run the whole study into ``out_dir``; return the results and the paths written.
 
     ``command`` is recorded as the command that reproduces the numbers; ``lang`` only changes the report's
-    words, so results.json is the same for every language.
+    words, so results.json is the same for every language. The files replace the old ones as a set,
+    once all are written; with ``outputs`` they join that set instead and appear when the caller
+    commits it (the CLI's ``--json`` file goes with them).
     """
     check_lang(lang)
     # The study's networks are tiny: a second thread costs more than it saves, and on a busy 2-core
@@ -76,10 +79,11 @@ def run_study(cfg: StudyConfig, out_dir, lang: str = "en", command: str = "mlp-p
     # with two OpenBLAS threads at load 4, 4 s with one). One thread for torch and for BLAS.
     torch.set_num_threads(1)
     with threadpool_limits(limits=1, user_api="blas"):
-        return _run(cfg, Path(out_dir), lang, command, progress)
+        return _run(cfg, Path(out_dir), lang, command, progress, outputs)
 
 
-def _run(cfg: StudyConfig, out_dir: Path, lang: str, command: str, progress: bool | None) -> StudyOutput:
+def _run(cfg: StudyConfig, out_dir: Path, lang: str, command: str, progress: bool | None,
+         outputs: OutputSet | None) -> StudyOutput:
     start = time.perf_counter()
     section_times, records, batched = {}, {}, []
     results = {}
@@ -109,15 +113,19 @@ def _run(cfg: StudyConfig, out_dir: Path, lang: str, command: str, progress: boo
         results["timings"] = {"activation_cost": activation_cost, "sections_seconds": section_times}
 
         began = time.perf_counter()
-        figures = plots.draw_all(results, out_dir, cfg.dpi, tick)
-        results["figures"] = figures
-        blocks = report.build(results, lang, figures)
-        md = write_text(out_dir / "report.md", report.to_markdown(blocks))
-        html = write_text(out_dir / "report.html", report.to_html(blocks, out_dir, lang))
-        section_times["figures_and_report"] = time.perf_counter() - began
-        results["timings"]["total_seconds"] = time.perf_counter() - start
-        ordered = {key: results[key] for key in ("summary", "parity", "config", "meta", "figures", "task1", "task2",
-                                                 "task3", "theory", "timings")}
-        js = write_json(out_dir / "results.json", ordered)
+        # Figures, report and results.json replace the old ones together or not at all: staged, then renamed.
+        with nullcontext(outputs) if outputs is not None else OutputSet() as staging:
+            stage = staging.directory(out_dir)
+            figures = plots.draw_all(results, stage, cfg.dpi, tick)
+            results["figures"] = figures
+            blocks = report.build(results, lang, figures)
+            write_text(stage / "report.md", report.to_markdown(blocks))
+            write_text(stage / "report.html", report.to_html(blocks, stage, lang))
+            section_times["figures_and_report"] = time.perf_counter() - began
+            results["timings"]["total_seconds"] = time.perf_counter() - start
+            ordered = {key: results[key] for key in ("summary", "parity", "config", "meta", "figures", "task1",
+                                                     "task2", "task3", "theory", "timings")}
+            write_json(stage / "results.json", ordered)
         tick("report written")
+    md, html, js = (out_dir / name for name in ("report.md", "report.html", "results.json"))
     return StudyOutput(to_jsonable(ordered), md, html, js)

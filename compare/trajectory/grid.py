@@ -64,6 +64,7 @@ class SweepSetup:
     epochs: int = 1000
     batch_size: int | None = None
     resync: bool = True
+    curves: bool = False  # keep every cell's per-epoch losses (both sides) and their difference in its row
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -124,8 +125,8 @@ def summarize_rows(rows: list[dict]) -> dict:
     """``checks`` = cells, ``failed`` = cells that are not a match, ``worst_rel_diff`` (see below).
 
     ``worst_rel_diff`` is the largest difference among comparisons expected to
-    match: the per-epoch loss difference of matching trajectories, and the
-    re-synchronised single steps of sensitive cells (``checked_rel_diff``).
+    match: the per-epoch loss difference of trajectories that never part, and
+    every re-synchronised single step (``checked_rel_diff``).
     ``worst_trajectory_rel_diff`` is the largest whole-run difference of any
     cell, shown for information (sensitive cells part by design).
     """

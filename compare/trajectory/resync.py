@@ -21,7 +21,8 @@ A step over the one-step tolerance gets a second chance against its own
 rounding spread (``compare.trajectory.spread``: ``|h - t| <= max(step, C * spread)``).
 
 :func:`settle_parting` turns the outcome into the verdict: every step agrees ->
-*sensitive dynamics* (a match); a step disagrees -> *mismatch* at that epoch.
+*sensitive dynamics* (a match; *both diverged* when both runs then blow up at the
+same epoch); a step disagrees -> *mismatch* at that epoch.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import numpy as np
 from compare.measure.differences import floored_rel
 from compare.measure.tolerance import loss_floor_fraction, tolerance_for
 from compare.trajectory.spread import TorchSide, judge_by_spread, rounding_spread
-from compare.trajectory.verdict import MISMATCH, SENSITIVE, Resync, ResyncStep, TrajectoryComparison
+from compare.trajectory.verdict import BOTH_DIVERGED, MISMATCH, SENSITIVE, Resync, ResyncStep, TrajectoryComparison
 from handmade.contract.plan import TrainPlan
 from handmade.contract.spec import MLPSpec, check_data
 from handmade.fast.step import FusedStep
@@ -117,31 +118,45 @@ def resynchronise(spec: MLPSpec, X, Y, plan: TrainPlan, start_epoch: int = 1, pa
 
 
 def settle_parting(comparison: TrajectoryComparison, X, Y, params: dict, resync: bool = True) -> TrajectoryComparison:
-    """Decide a parted comparison (status MISMATCH) between *sensitive dynamics* and *mismatch*.
+    """Re-synchronise where the loss curve cannot vouch for the steps, and settle the verdict.
 
-    Re-synchronises from the epoch before ``first_over`` (see :func:`resynchronise`),
-    starting the replay from ``params``, the initial parameters both runs started
+    * A parted comparison (status MISMATCH): re-synchronise from the epoch before
+      ``first_over`` (see :func:`resynchronise`); every step agrees -> *sensitive
+      dynamics* (*both diverged* if both runs then blow up at the same epoch), a
+      step disagrees -> *mismatch* at that epoch.
+    * Both diverged with every finite epoch within tolerance: the loss of epoch k+1
+      vouches for the step of epoch k, except for the step *into* the blow-up,
+      whose loss is non-finite on both sides. That one step is re-synchronised
+      (an update 1% too large that blows up in one step would hide there).
+
+    The replay starts from ``params``, the initial parameters both runs started
     from; other statuses, or ``resync=False``, are returned unchanged. Used by
     :func:`compare_training` and by the batched sweep (``compare.trajectory.sweep``), whose
     runs come from ``train_batched`` but whose replay is one separate run.
     """
-    if comparison.status != MISMATCH or not resync:
+    parted = comparison.status == MISMATCH
+    blew_up_in_a_step = comparison.status == BOTH_DIVERGED and comparison.handmade_diverged_at > 1
+    if not (parted or blew_up_in_a_step) or not resync:  # (diverged at epoch 1: the initial weights, no step)
         return comparison
-    spec, plan = comparison.spec, comparison.plan
-    start = max(1, comparison.first_over - 1)
-    comparison.resync = resynchronise(spec, X, Y, plan, start, params, end_epoch=len(comparison.loss_handmade))
-    resync = comparison.resync
+    start = comparison.first_over - 1 if parted else comparison.handmade_diverged_at - 1
+    comparison.resync = resync = resynchronise(comparison.spec, X, Y, comparison.plan, max(1, start), params,
+                                               end_epoch=len(comparison.loss_handmade))
     fail = resync.first_failure
-    if fail is None:
-        comparison.status = SENSITIVE
+    if fail is not None:
+        comparison.status = MISMATCH
+        comparison.mismatch_epoch = fail.epoch
+        comparison.reason = (f"{comparison.reason}; re-synchronised step at epoch {fail.epoch} disagrees: "
+                             f"{fail.worst_name} rel {fail.worst_rel_diff:.2e}{_bar(fail, resync, '>')}")
+    elif not parted:
+        comparison.reason = (f"{comparison.reason}; the step into the blow-up, re-synchronised, agrees "
+                             f"(rel {resync.worst.worst_rel_diff:.1e}{_bar(resync.worst, resync)})")
+    else:
+        # Two runs that blow up together are "both diverged" only now, once every step before agreed.
+        comparison.status = BOTH_DIVERGED if comparison.diverged_together else SENSITIVE
         comparison.mismatch_epoch = None
         comparison.reason = (f"{comparison.reason}; every one of {len(resync.steps)} re-synchronised "
                              f"steps agrees (worst {resync.worst.worst_rel_diff:.1e}{_bar(resync.worst, resync)})"
                              f"{_spread_note(resync)}; growth {comparison.growth.label}")
-    else:
-        comparison.mismatch_epoch = fail.epoch
-        comparison.reason = (f"{comparison.reason}; re-synchronised step at epoch {fail.epoch} disagrees: "
-                             f"{fail.worst_name} rel {fail.worst_rel_diff:.2e}{_bar(fail, resync, '>')}")
     return comparison
 
 

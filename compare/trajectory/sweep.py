@@ -21,13 +21,15 @@ re-synchronised as before, by replaying its own separate handmade run
 trains every cell on its own.
 
 The executor is pluggable: ``run_sweep(..., executor=...)`` takes any
-``concurrent.futures.Executor``; by default a ``ProcessPoolExecutor`` with
-``jobs`` workers (each limited to one torch thread, since the matrices are tiny
-and two processes on two cores must not fight over threads), or, with
-``jobs=1``, :class:`InlineExecutor`, which runs each cell in the calling process
-when it is submitted (deterministic, debuggable, monkeypatchable in tests).
-The unit of work is a group (a single cell when unbatched); rows come back in
-grid order whatever order the groups finish in, and the progress bar counts cells.
+``concurrent.futures.Executor``; by default ``compare.run.executors.make_executor``
+chooses: with ``jobs=1`` the calling process (deterministic, debuggable,
+monkeypatchable in tests), else local worker processes that die with this one, or,
+with ``scheduler="tcp://HOST:PORT"``, the workers of a Dask cluster. Every task runs
+with one BLAS and one torch thread (``compare.run.threads``). The unit of work is a
+group (a single cell when unbatched); rows come back in grid order whatever order
+the groups finish in, and the progress bar counts cells. A member's row is the same
+in a group of any size, so the rows are the same bits on every executor and for any
+number of workers; only ``seconds`` and the description of where it ran differ.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass
 
 from compare.present.progress import progress_bar
-from compare.run.executors import InlineExecutor, default_executor, worker_count
+from compare.run.executors import InlineExecutor, abort, capacity, describe, make_executor
+from compare.run.threads import call_in_one_thread
 from compare.trajectory.grid import MAX_GROUP, Cell, SweepSetup, group_cells, summarize_rows, validate
 from compare.trajectory.resync import settle_parting
 from compare.trajectory.training import compare_training
@@ -48,14 +51,22 @@ from handmade.fast.batched import BatchedMLP, train_batched
 from torch_ref.batched import BatchedTorchMLP, train_torch_batched
 
 
+def _row(comparison, setup: SweepSetup, seconds: float, group_size: int) -> dict:
+    """A cell's row: ``summary_row`` plus its time, its group's size and, with ``setup.curves``, its curves."""
+    row = comparison.summary_row()
+    row["seconds"] = seconds
+    row["group_size"] = group_size
+    if setup.curves:  # both sides' loss per epoch and |L_h - L_t|, as the harness computed them
+        row["curves"] = {"handmade": comparison.loss_handmade, "torch": comparison.loss_torch,
+                         "abs_diff": comparison.abs_diff}
+    return row
+
+
 def run_cell(cell: Cell, setup: SweepSetup) -> dict:
-    """One cell: both trainings, the comparison and (if needed) the re-synchronisation, as a row."""
+    """One cell trained on its own (``--no-batch``): both trainings, the comparison, any re-synchronisation."""
     start = time.perf_counter()
     comparison = compare_training(setup.spec(cell), setup.X, setup.Y, setup.plan(cell), resync=setup.resync)
-    row = comparison.summary_row()
-    row["seconds"] = time.perf_counter() - start
-    row["group_size"] = 1
-    return row
+    return _row(comparison, setup, time.perf_counter() - start, 1)
 
 
 def run_group(cells: list[Cell], setup: SweepSetup) -> list[dict]:
@@ -63,10 +74,11 @@ def run_group(cells: list[Cell], setup: SweepSetup) -> list[dict]:
 
     A member's row is what ``run_cell`` gives for it (to the float64 tolerance of
     batched vs separate training), with ``seconds`` = its share of the batched
-    training plus its own comparison and re-synchronisation.
+    training plus its own comparison and re-synchronisation. A member computes the
+    same bits in a group of any size, one included (each member's products are its
+    own matmuls), so a sweep's rows do not depend on how its groups were cut, hence
+    not on the number of workers either.
     """
-    if len(cells) == 1:
-        return [run_cell(cells[0], setup)]
     start = time.perf_counter()
     specs = [setup.spec(cell) for cell in cells]
     params = [spec.init_params() for spec in specs]  # stacked as copies: kept pristine for re-synchronisation
@@ -80,10 +92,7 @@ def run_group(cells: list[Cell], setup: SweepSetup) -> list[dict]:
         begin = time.perf_counter()
         comparison = settle_parting(compare_histories(spec, setup.plan(cell), mine, theirs), X, Y, member_params,
                                     setup.resync)
-        row = comparison.summary_row()
-        row["seconds"] = share + time.perf_counter() - begin
-        row["group_size"] = len(cells)
-        rows.append(row)
+        rows.append(_row(comparison, setup, share + time.perf_counter() - begin, len(cells)))
     return rows
 
 
@@ -94,6 +103,7 @@ class SweepResult:
     jobs: int | None = None
     batched: bool = False
     groups: int | None = None
+    executor: dict | None = None
 
     @property
     def summary(self) -> dict:
@@ -102,27 +112,33 @@ class SweepResult:
     def to_dict(self) -> dict:
         return {"summary": {**self.summary, "seconds": self.seconds, "jobs": self.jobs, "batched": self.batched,
                             "groups": self.groups},
-                "cells": self.rows}
+                "executor": self.executor, "cells": self.rows}
 
 
 def run_sweep(cells: list[Cell], setup: SweepSetup, jobs: int | None = None, executor: Executor | None = None,
-              progress: bool | None = None, batched: bool = True) -> SweepResult:
-    """Run every cell, in batched groups unless ``batched=False``; ``executor`` overrides ``jobs``.
+              progress: bool | None = None, batched: bool = True, scheduler: str | None = None) -> SweepResult:
+    """Run every cell, in batched groups unless ``batched=False``.
 
-    A given ``executor`` is not shut down here. Groups are cut to at most
-    ``ceil(cells / workers)`` members so that no worker stays idle for want of
-    a group (workers: ``jobs``, or the executor's ``_max_workers`` if it has one).
+    Where: ``executor`` (any ``concurrent.futures.Executor``, not shut down here), else
+    ``compare.run.executors.make_executor(jobs, scheduler)``: local processes, or the
+    Dask cluster at ``scheduler``. An executor made here is shut down at the end, and
+    aborted (workers killed, tasks cancelled) if the run is interrupted. Every task runs
+    with one BLAS and one torch thread, so the rows are the same bits on any executor.
+    Groups are cut to at most ``ceil(cells / capacity)`` members so that no worker
+    stays idle for want of a group.
     """
     validate(cells, setup)
     start = time.perf_counter()
     own = executor is None
-    pool = default_executor(jobs) if own else executor
+    pool = make_executor(jobs, scheduler) if own else executor
     if batched:
-        workers = 1 if isinstance(pool, InlineExecutor) else getattr(pool, "_max_workers", None) or worker_count(jobs)
-        groups = group_cells(cells, setup, min(MAX_GROUP, math.ceil(len(cells) / workers)))
+        groups = group_cells(cells, setup, min(MAX_GROUP, math.ceil(len(cells) / capacity(pool))))
+        task = run_group
     else:
         groups = [[i] for i in range(len(cells))]
+        task = _run_one
     rows: list[dict | None] = [None] * len(cells)
+    finished = False
     try:
         with progress_bar(len(cells), "sweep", enabled=progress) as bar:
 
@@ -134,8 +150,8 @@ def run_sweep(cells: list[Cell], setup: SweepSetup, jobs: int | None = None, exe
                 bar.set_postfix_str(f"{last['activation']} lr={last['lr']:g} {last['optimizer']}: "
                                     f"{sum(rows[i]['matched'] for i in members)}/{len(members)} match")
 
-            def submit(members: list[int]) -> Future:  # a single-cell group is run_cell (see run_group)
-                return pool.submit(run_group, [cells[i] for i in members], setup)
+            def submit(members: list[int]) -> Future:
+                return pool.submit(call_in_one_thread, task, [cells[i] for i in members], setup)
 
             if isinstance(pool, InlineExecutor):  # runs at submit: submit one at a time so the bar moves
                 for members in groups:
@@ -144,8 +160,16 @@ def run_sweep(cells: list[Cell], setup: SweepSetup, jobs: int | None = None, exe
                 futures = {submit(members): members for members in groups}
                 for future in as_completed(futures):
                     collect(futures[future], future)
+        finished = True
     finally:
-        if own:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if own and finished:
+            pool.shutdown(wait=True)
+        elif own:  # interrupted or failed: nobody will read the other results
+            abort(pool)
     return SweepResult(rows=rows, seconds=time.perf_counter() - start, jobs=jobs, batched=batched,
-                       groups=len(groups))
+                       groups=len(groups), executor=describe(pool))
+
+
+def _run_one(cells: list[Cell], setup: SweepSetup) -> list[dict]:
+    """The task of an unbatched sweep: a group of one cell, trained on its own."""
+    return [run_cell(cell, setup) for cell in cells]

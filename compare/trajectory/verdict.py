@@ -21,8 +21,10 @@ Verdicts (``status``):
 
 =====================  ===========================================================  =======
 match                  every epoch within tolerance, same length                    match
-both diverged          both losses turned non-finite at the same epoch (the         match
-                       issue's rule; the blow-up before it is reported, not judged)
+both diverged          both losses turned non-finite at the same epoch, and every   match
+                       finite epoch before it passed like any other run's: within
+                       the tolerance, or every re-synchronised step agrees (a bug
+                       that only speeds up the blow-up is a mismatch, not this)
 sensitive dynamics     the difference outgrew the tolerance, but every              match
                        re-synchronised step from ``first_over - 1`` on agrees to
                        the one-step tolerance (or, where the step is ill-
@@ -37,6 +39,13 @@ both sides take every single step again from the handmade state and are
 compared against the one-step tolerance; a step over it is judged against C x
 its own rounding spread (``compare.trajectory.spread``). :func:`compare_training` runs it
 through :func:`compare.trajectory.resync.settle_parting`.
+
+A divergence is no excuse: two runs that blow up at the same epoch are first
+judged exactly as two runs that do not (a parting is a *mismatch* until every
+re-synchronised step up to the blow-up agrees). Only then is the cell *both
+diverged* rather than *sensitive dynamics*; both count as a match. Why: an update
+bug (SGD stepping 1% too far) makes a run that diverges anyway diverge at the
+same epoch, 91% apart from epoch 2; the blow-up must not cover for it.
 """
 
 from __future__ import annotations
@@ -159,6 +168,12 @@ class TrajectoryComparison:
         return self.status in MATCHING
 
     @property
+    def diverged_together(self) -> bool:
+        """Both losses turned non-finite, at the same epoch (what the verdict says about the epochs before
+        is another matter: see the module docstring)."""
+        return self.handmade_diverged_at is not None and self.handmade_diverged_at == self.torch_diverged_at
+
+    @property
     def worst_rel_diff(self) -> float:
         return float(np.max(self.rel_diff, initial=0.0))
 
@@ -170,19 +185,16 @@ class TrajectoryComparison:
     def checked_rel_diff(self) -> float:
         """The worst difference among the comparisons expected to match.
 
-        For a trajectory within tolerance (or both diverged) that is the worst
-        epoch; for sensitive dynamics the whole-run difference is *expected* to
-        grow, so it is the worst re-synchronised step instead.
+        Without re-synchronisation, the whole loss curve (a parting nobody explained is
+        a difference). With it, the curve if it never parts (once parted, its difference
+        is *expected* to grow; an epoch where both sides are non-finite counts 0, see
+        ``loss_rel_diffs``) and every re-synchronised step.
         """
-        if self.status == SENSITIVE or (self.resync is not None and not self.matched):
-            worst = self.resync.worst if self.resync else None
-            return worst.worst_rel_diff if worst else math.inf
-        if self.status == BOTH_DIVERGED:
-            # Only the epochs before the blow-up are expected to agree to the tolerance.
-            end = (self.first_over or len(self.rel_diff) + 1) - 1
-            finite = self.rel_diff[:end][np.isfinite(self.rel_diff[:end])]
-            return float(np.max(finite, initial=0.0))
-        return self.worst_rel_diff
+        if self.resync is None:
+            return self.worst_rel_diff
+        curve = self.worst_rel_diff if self.first_over is None else 0.0
+        worst = self.resync.worst
+        return max(curve, worst.worst_rel_diff) if worst else math.inf
 
     def summary_row(self) -> dict:
         """A flat dict (JSON/CSV row) with everything a sweep table needs."""
@@ -240,16 +252,17 @@ def compare_histories(spec: MLPSpec, plan: TrainPlan, handmade: History, torch: 
         growth=fit_growth(rel), first_over=int(over[0]) + 1 if over.size else None,
         histories=(handmade, torch),
     )
-    if handmade.diverged_at is not None and handmade.diverged_at == torch.diverged_at:
-        comparison.status = BOTH_DIVERGED
-        comparison.reason = f"both diverged at epoch {handmade.diverged_at}"
-        if comparison.first_over is not None:
-            loss = handmade.loss[comparison.first_over - 1]
-            comparison.reason += (f" (while blowing up, the difference passed {tol:g} at epoch "
-                                  f"{comparison.first_over}, loss {loss:.1e} = {loss / floor * phi:.1e} x L_1)")
-    elif comparison.first_over is None:
-        comparison.reason = f"every epoch within {tol:g}"
+    if comparison.first_over is None:
+        comparison.status = BOTH_DIVERGED if comparison.diverged_together else MATCH
+        before = "every finite epoch before it" if comparison.diverged_together else "every epoch"
+        comparison.reason = f"{before} within {tol:g}"
+        if comparison.diverged_together:
+            comparison.reason = (f"both diverged at epoch {handmade.diverged_at}; {comparison.reason}"
+                                 if handmade.diverged_at > 1 else
+                                 "both diverged at epoch 1: the initial weights' loss is not finite on either side")
     else:
+        # Parted: a mismatch until re-synchronisation (settle_parting) shows every step agrees - whether or not
+        # both runs later blow up together.
         comparison.status = MISMATCH
         comparison.mismatch_epoch = comparison.first_over
         comparison.reason = _parting_reason(comparison)
@@ -266,4 +279,11 @@ def _parting_reason(c: TrajectoryComparison) -> str:
         else:
             side = f"diverged at epoch {h} (handmade) vs {t} (torch)"
         return f"{side}; loss difference first over {c.tolerance:g} at epoch {c.first_over}"
-    return f"loss difference {c.worst_rel_diff:.2e} > {c.tolerance:g}, first at epoch {c.first_over}"
+    parted = f"loss difference {c.worst_rel_diff:.2e} > {c.tolerance:g}, first at epoch {c.first_over}"
+    if c.diverged_together:
+        # The divergence epoch itself counts 0 (both non-finite): the parting happened before it.
+        loss = c.loss_handmade[c.first_over - 1]
+        scale = c.loss_floor / loss_floor_fraction(c.spec.dtype)  # L_1
+        where = f" (loss {loss:.1e} = {loss / scale:.1e} x L_1)" if scale > 0 else ""
+        return f"both diverged at epoch {h}; before that, {parted}{where}"
+    return parted

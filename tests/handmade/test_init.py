@@ -44,20 +44,47 @@ def torch_reference(name, shape):
     raise AssertionError(f"add a torch reference for {name}")
 
 
+def assert_same_distribution(name, mine, ref, uniform):
+    n = ref.size
+    ref_std = ref.std()
+    if uniform:
+        # torch's largest |sample| of n falls short of its bound by ~1/n of it.
+        assert np.abs(mine).max() <= np.abs(ref).max() * (1 + 5 / n) + 1e-15, f"{name} bound"
+    # Mean within 5 standard errors, std within 5 standard errors of the std (~ std/sqrt(2n)).
+    assert abs(mine.mean() - ref.mean()) <= 5 * (ref_std + mine.std()) / math.sqrt(n) + 1e-15, f"{name} mean"
+    assert abs(mine.std() - ref_std) <= 5 * ref_std / math.sqrt(2 * n) + 1e-15, f"{name} std"
+
+
 @pytest.mark.parametrize("name", sorted(INITIALISERS))
 def test_distribution_matches_torch(name):
     w, b = Initialiser(name)(np.random.default_rng(0), N_OUT, N_IN)
     tw, tb = (t.numpy() for t in torch_reference(name, (N_OUT, N_IN)))
     assert w.shape == (N_OUT, N_IN) and b.shape == (N_OUT,)
-    for mine, ref, what in ((w, tw, "weight"), (b, tb, "bias")):
-        n = ref.size
-        ref_std = ref.std()
-        if name in UNIFORM:
-            # torch's largest |sample| of n falls short of its bound by ~1/n of it.
-            assert np.abs(mine).max() <= np.abs(ref).max() * (1 + 5 / n) + 1e-15, f"{name} {what} bound"
-        # Mean within 5 standard errors, std within 5 standard errors of the std (~ std/sqrt(2n)).
-        assert abs(mine.mean() - ref.mean()) <= 5 * (ref_std + mine.std()) / math.sqrt(n) + 1e-15, f"{name} {what} mean"
-        assert abs(mine.std() - ref_std) <= 5 * ref_std / math.sqrt(2 * n) + 1e-15, f"{name} {what} std"
+    assert_same_distribution(f"{name} weight", w, tw, name in UNIFORM)
+    assert_same_distribution(f"{name} bias", b, tb, name in UNIFORM)
+
+
+# Initialisers with parameters against torch.nn.init called with the same ones. N_IN != N_OUT, so a scheme
+# that takes its fan from the wrong side is off by sqrt(300/200) = 22% in std, ~30 standard errors.
+WITH_PARAMETERS = {
+    "kaiming_normal(fan_out=true)": lambda w: torch.nn.init.kaiming_normal_(w, mode="fan_out"),
+    "kaiming_uniform(fan_out=true)": lambda w: torch.nn.init.kaiming_uniform_(w, mode="fan_out"),
+    "kaiming_normal(a=0.2)": lambda w: torch.nn.init.kaiming_normal_(w, a=0.2, nonlinearity="leaky_relu"),
+    "kaiming_uniform(a=0.5, fan_out=true)": lambda w: torch.nn.init.kaiming_uniform_(
+        w, a=0.5, mode="fan_out", nonlinearity="leaky_relu"),
+    "xavier_uniform(gain=2.0)": lambda w: torch.nn.init.xavier_uniform_(w, gain=2.0),
+    "xavier_normal(gain=0.5)": lambda w: torch.nn.init.xavier_normal_(w, gain=0.5),
+    "normal(std=0.3)": lambda w: torch.nn.init.normal_(w, std=0.3),
+}
+
+
+@pytest.mark.parametrize("spec", WITH_PARAMETERS)
+def test_parameters_change_the_distribution_as_in_torch(spec):
+    w, _ = Initialiser(spec)(np.random.default_rng(0), N_OUT, N_IN)
+    ref = torch.empty((N_OUT, N_IN), dtype=torch.float64)
+    torch.manual_seed(0)
+    WITH_PARAMETERS[spec](ref)
+    assert_same_distribution(spec, w, ref.numpy(), "uniform" in spec)
 
 
 def test_orthogonal_is_orthogonal_both_ways():

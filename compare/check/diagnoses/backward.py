@@ -19,58 +19,82 @@ def joint(arrays: list[np.ndarray]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class UserLayer:
-    """The user's gradients of layer ``l`` in torch layout, and the names the user gave the parameters."""
+    """The user's gradients of layer ``l`` in torch layout (``db`` None for a network without biases), and the
+    names the user gave the parameters."""
 
     l: int
     dW: np.ndarray
-    db: np.ndarray
-    names: tuple[str, str]
+    db: np.ndarray | None
+    names: tuple[str, ...]
+
+    @property
+    def who(self) -> str:
+        return "/".join(self.names)
+
+    def joint(self) -> np.ndarray:
+        return joint([self.dW] + ([self.db] if self.db is not None else []))
+
+    def from_dz(self, dz: np.ndarray, a_prev: np.ndarray) -> np.ndarray:
+        """The layer's gradients for a given dL/dz_l: dW_l = dz^T a_{l-1}, db_l = sum_rows dz."""
+        return joint([dz.T @ a_prev] + ([dz.sum(axis=0)] if self.db is not None else []))
+
+    def truth(self, ref: dict) -> np.ndarray:
+        return joint([ref[f"grad {weight_key(self.l)}"]] + ([ref[f"grad {bias_key(self.l)}"]] if self.db is not None
+                                                           else []))
 
 
-def hidden_layer_findings(layer: UserLayer, act: Activation, ref: dict, a_prev: np.ndarray,
-                          tol: float) -> list[Finding]:
-    """Test the usual activation-derivative mistakes of a hidden layer against its gradients.
-
-    Uses torch's ``da_l``, ``z_l`` and ``a_l`` (correct if the later layers are), so
-    each hypothesis gives ``dW_l = (da_l * d)^T a_{l-1}`` and ``db_l = sum_rows(da_l * d)``.
-    """
-    l, names = layer.l, layer.names
-    da, z, a = (np.asarray(ref[k], dtype=np.float64) for k in (f"grad a[{l}]", f"z[{l}]", f"a[{l}]"))
-    a_prev = np.asarray(a_prev, dtype=np.float64)
-    user = joint([layer.dW, layer.db])
-    truth = joint([ref[f"grad {weight_key(l)}"], ref[f"grad {bias_key(l)}"]])
-
-    def grads(d):
-        dz = da * d
-        return joint([dz.T @ a_prev, dz.sum(axis=0)])
-
-    hypotheses = [
-        ("missing_activation_derivative", f"the derivative of {act.spec} is left out (dz = da, no f'(z))",
-         np.ones_like(z)),
-        ("derivative_at_activation_output", f"the derivative of {act.spec} is taken at the activation output "
-         f"a = f(z) instead of the pre-activation z", act.grad(a, act(a))),
-        ("derivative_is_activation", "f(z) is used where f'(z) belongs (for sigmoid: sigma instead of "
-         "sigma (1 - sigma))", a),
-    ]
-    found = []
-    who = f"{names[0]}/{names[1]}"
-    for code, words, d in hypotheses:
-        h = grads(d)
+def _named(layer: UserLayer, hypotheses, truth, a_prev, tol) -> list[Finding]:
+    """The hypotheses (code, words, dz) whose gradients are a multiple of the user's (and not of the truth)."""
+    found, user = [], layer.joint()
+    for code, words, dz in hypotheses:
+        h = layer.from_dz(dz, a_prev)
         if rel_error_l2(h, truth) <= tol:
             continue  # harmless here (e.g. relu'(a) = relu'(z)): it cannot explain a mismatch
         c, residual = fit_factor(user, h)
         if residual <= tol:
             scale = "" if close(c, 1.0, tol) else f" (times {c:.6g})"
-            found.append(Finding(code, f"{who} match the hypothesis that {words}{scale}", {"factor": c}))
+            found.append(Finding(code, f"{layer.who} match the hypothesis that {words}{scale}", {"factor": c}))
+    return found
+
+
+def hidden_layer_findings(layer: UserLayer, act: Activation, ref: dict, a_prev: np.ndarray, tol: float,
+                          after: tuple[Activation, np.ndarray] | None = None) -> list[Finding]:
+    """Test the usual activation-derivative mistakes of a hidden layer against its gradients.
+
+    Uses torch's ``da_l``, ``z_l`` and ``a_l`` (correct if the later layers are), so
+    each hypothesis gives ``dW_l = (da_l * d)^T a_{l-1}`` and ``db_l = sum_rows(da_l * d)``. One more
+    hypothesis reaches a layer further (``after``: the next layer's activation and weight W_{l+1}): the
+    *error* of layer l+1 (dL/da_{l+1}) sent back through W_{l+1} without the derivative of its activation -
+    the delta rule's classic slip.
+    """
+    l = layer.l
+    da, z, a = (np.asarray(ref[k], dtype=np.float64) for k in (f"grad a[{l}]", f"z[{l}]", f"a[{l}]"))
+    a_prev = np.asarray(a_prev, dtype=np.float64)
+    hypotheses = [
+        ("missing_activation_derivative", f"the derivative of {act.spec} is left out (dz = da, no f'(z))", da),
+        ("derivative_at_activation_output", f"the derivative of {act.spec} is taken at the activation output "
+         f"a = f(z) instead of the pre-activation z", da * act.grad(a, act(a))),
+        ("derivative_is_activation", "f(z) is used where f'(z) belongs (for sigmoid: sigma instead of "
+         "sigma (1 - sigma))", da * a),
+    ]
+    if after is not None and after[0].name != "identity" and f"grad a[{l + 1}]" in ref:
+        next_act, w_next = after
+        error = np.asarray(ref[f"grad a[{l + 1}]"], dtype=np.float64)
+        sent_back = error @ np.asarray(w_next, dtype=np.float64)
+        hypotheses.append(("error_not_delta", f"the error of the next layer is sent back without the derivative "
+                           f"of its {next_act.spec} (da_{l} = error W instead of (error * f'(z)) W)",
+                           sent_back * act.grad(z, a)))
+    found = _named(layer, hypotheses, layer.truth(ref), a_prev, tol)
     if act.name in ("relu", "leaky_relu") and not found:
-        base, neg = grads((z > 0).astype(np.float64)), grads((z <= 0).astype(np.float64))
+        base = layer.from_dz(da * (z > 0), a_prev)
+        neg = layer.from_dz(da * (z <= 0), a_prev)
         nn = float(np.dot(neg, neg))
         if nn > 0:
+            user = layer.joint()
             alpha = float(np.dot(user - base, neg)) / nn
-            fitted = base + alpha * neg
             expected = act.params.get("negative_slope", 0.0)
-            if rel_error_l2(user, fitted) <= tol and not close(alpha, expected, tol):
-                found.append(Finding("leaky_slope", f"{who} match a derivative with slope {alpha:.6g} for "
+            if rel_error_l2(user, base + alpha * neg) <= tol and not close(alpha, expected, tol):
+                found.append(Finding("leaky_slope", f"{layer.who} match a derivative with slope {alpha:.6g} for "
                                                     f"negative inputs; {act.spec} has slope {expected:g}",
                                      {"slope": alpha, "expected": expected}))
     return found
@@ -81,7 +105,7 @@ def output_layer_findings(layer: UserLayer, act: Activation, ref: dict, a_prev, 
     differentiates through its softmax/sigmoid (there is no dL/ds in ``ref``), applied once more."""
     if act.name == "identity":
         return []
-    l, names = layer.l, layer.names
+    l = layer.l
     a_prev = np.asarray(a_prev, dtype=np.float64)
     linked = f"grad a[{l}]" not in ref
     if linked:
@@ -89,12 +113,12 @@ def output_layer_findings(layer: UserLayer, act: Activation, ref: dict, a_prev, 
         dz = np.asarray(ref[f"grad z[{l}]"], dtype=np.float64) * p * (1 - p)
     else:
         dz = np.asarray(ref[f"grad a[{l}]"], dtype=np.float64)
-    c, residual = fit_factor(joint([layer.dW, layer.db]), joint([dz.T @ a_prev, dz.sum(axis=0)]))
+    c, residual = fit_factor(layer.joint(), layer.from_dz(dz, a_prev))
     if residual > tol:
         return []
     if linked:
-        return [Finding("activation_derivative_twice", f"{names[0]}/{names[1]} match the output delta p - y "
-                        f"multiplied by p (1 - p) once more: the cross-entropy's gradient p - y already includes the "
-                        f"{act.spec} derivative (it cancels), so it must not be applied again", {"factor": c})]
-    return [Finding("missing_activation_derivative", f"{names[0]}/{names[1]} match the output activation "
-                    f"{act.spec} with its derivative left out", {"factor": c})]
+        return [Finding("activation_derivative_twice", f"{layer.who} match the output delta p - y multiplied by "
+                        f"p (1 - p) once more: the cross-entropy's gradient p - y already includes the {act.spec} "
+                        "derivative (it cancels), so it must not be applied again", {"factor": c})]
+    return [Finding("missing_activation_derivative", f"{layer.who} match the output activation {act.spec} with its "
+                    "derivative left out", {"factor": c})]

@@ -7,6 +7,7 @@ import numpy as np
 from compare.check.diagnoses.factors import close
 from compare.measure.differences import rel_error_l2
 from handmade.activations import ACTIVATIONS, Activation
+from handmade.contract.errors import InvalidInput
 from handmade.model import MLP
 
 
@@ -25,12 +26,23 @@ def forward_alternatives(spec, params: dict, X: np.ndarray) -> list[tuple[str, s
         if n > 1 and name != Activation(spec.activation).name:
             out.append(("wrong_activation", f"the hidden activation is {name}, not {spec.activation}",
                         MLP(spec.replace(activation=name), params).forward(X)))
-    for name in ("identity", "relu", "sigmoid"):
-        if name != Activation(spec.output_activation).name:
-            out.append(("wrong_output_activation", f"the output activation is {name}, not "
-                        f"{spec.output_activation} (say --output-activation {name} if that is intended)",
-                        MLP(spec.replace(output_activation=name), params).forward(X)))
+    for name in ("identity", "relu", "sigmoid", "softmax"):
+        if name == Activation(spec.output_activation).name:
+            continue
+        # The forward alone is compared: any loss that can take this output will do.
+        loss = spec.loss if _valid(spec, name, spec.loss) else ("ce" if name == "softmax" else "mse")
+        out.append(("wrong_output_activation", f"the output activation is {name}, not {spec.output_activation} "
+                    f"(say --output-activation {name} if that is intended)",
+                    MLP(spec.replace(output_activation=name, loss=loss), params).forward(X)))
     return out
+
+
+def _valid(spec, output_activation: str, loss: str) -> bool:
+    try:
+        spec.replace(output_activation=output_activation, loss=loss)
+    except InvalidInput:
+        return False
+    return True
 
 
 def leaky_slope_of_forward(spec, params: dict, X: np.ndarray, output: np.ndarray, tol: float) -> float | None:
@@ -39,7 +51,8 @@ def leaky_slope_of_forward(spec, params: dict, X: np.ndarray, output: np.ndarray
     ``s = relu(z) W^T + alpha * min(z, 0) W^T + b`` is linear in alpha: least squares, then verified.
     """
     act = Activation(spec.activation)
-    if spec.n_layers != 2 or act.name not in ("relu", "leaky_relu") or spec.output_activation != "identity":
+    if spec.n_layers != 2 or act.name not in ("relu", "leaky_relu") or spec.output_activation != "identity" \
+            or not spec.bias:
         return None
     p = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
     z = np.asarray(X, dtype=np.float64) @ p["layers.0.weight"].T + p["layers.0.bias"]

@@ -36,11 +36,18 @@ def test_grads_exits_1_when_a_gradient_is_wrong(monkeypatch, tmp_path):
 
 
 def test_huge_weights_overflow_without_warnings(tmp_path):
-    # Both sides overflow to inf/NaN; the records say so (identical non-finite values pass) and numpy
-    # stays silent (warnings are errors in this suite).
+    """Weights of 1e300 overflow on both sides alike: every record against torch passes (identical non-finite
+    values), the finite differences - inf - fail, so the run exits 1; numpy stays silent (warnings are errors
+    in this suite)."""
+    out = tmp_path / "g.json"
     code = main(["grads", "--activations", "tanh", "--losses", "mse", "--inits", "normal(std=1e300)",
-                 "--dtype", "float64"])
-    assert code in (0, 1)
+                 "--dtype", "float64", "--json", str(out)])
+    assert code == 1
+    cases = json.loads(out.read_text())["cases"]
+    records = [r for c in cases for r in c["records"]]
+    assert all(r["passed"] for r in records) and any(r["note"] == "non-finite values" for r in records)
+    fd = [f for c in cases for f in c["finite_difference"]]
+    assert fd and all(f["rel_error"] == "inf" and not f["passed"] for f in fd)
 
 
 @pytest.mark.parametrize("argv, message", [

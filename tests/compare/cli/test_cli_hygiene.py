@@ -28,6 +28,11 @@ def test_help_has_examples_of_itself(command, capsys):
 
 @pytest.fixture
 def files(tmp_path):
+    return write_files(tmp_path)
+
+
+def write_files(tmp_path):
+    """The bad (and a few good) input files the CASES below name as {d}/..."""
     X, Y = np.eye(3, 30), np.eye(3)
     bad = X.copy()
     bad[0, 0] = np.nan
@@ -38,6 +43,8 @@ def files(tmp_path):
     np.savez(tmp_path / "onedim.npz", X=np.ones(30), Y=Y)
     np.savez(tmp_path / "rows.npz", X=X.reshape(15, 6), Y=Y)  # the lesson's 15 rows of 6 pixels
     (tmp_path / "text.csv").write_text("x0,x1,y0\n1,a,0\n")
+    (tmp_path / "ragged.csv").write_text("x0,x1,y0\n1,2,0\n3,4\n")
+    (tmp_path / "latin1.csv").write_bytes("x0,y0\n1,0\n# caf\xe9\n".encode("latin-1"))
     (tmp_path / "data.txt").write_text("1\n")
     np.savez(tmp_path / "small_net.npz", **{"layers.0.weight": np.ones((4, 30)), "layers.0.bias": np.ones(4)})
     (tmp_path / "afile").write_text("not a directory\n")
@@ -50,7 +57,9 @@ CASES = [
     (["train", "--data", "{d}/inf.npz"], "row 2, column 5"),
     (["train", "--data", "{d}/onedim.npz"], "1-D"),
     (["train", "--data", "{d}/rows.npz"], "X has 15 rows but Y has 3"),
-    (["train", "--data", "{d}/text.csv"], "non-numeric"),
+    (["train", "--data", "{d}/text.csv"], "line 2, column 'x1': 'a' is not a number"),
+    (["train", "--data", "{d}/ragged.csv"], "line 3 has 2 values, the header has 3 columns"),
+    (["train", "--data", "{d}/latin1.csv"], "is not UTF-8 text"),
     (["train", "--data", "{d}/data.txt"], "unsupported data format"),
     (["train", "--activation", "rleu"], "did you mean 'relu'"),
     (["train", "--init", "xavier_unifrom"], "did you mean 'xavier_uniform'"),
@@ -58,6 +67,17 @@ CASES = [
     (["train", "--init-from", "{d}/small_net.npz"], "holds a 30-4 network, not 30-16-3"),
     (["train", "--save-weights", "{d}/w.h5"], "supported formats are"),
     (["train", "--json", "{d}"], "is a directory"),
+    (["train", "--json", "{d}/r.json", "--save-weights", "{d}/r.json"], "supported formats are"),
+    (["train", "--json", "{d}/w.npz", "--save-weights", "{d}/w.npz"], "--json and --save-weights both name"),
+    (["train", "--save-weights", "{d}/afile/w.npz"], "is not a writable directory"),
+    (["train", "--lr", "0"], "'0' must be a positive finite number"),
+    (["sweep", "--json", "{d}/r.out", "--csv", "{d}/r.out"], "--json and --csv both name"),
+    (["sweep", "--csv", "{d}"], "is a directory"),
+    (["train", "--json", ""], "an empty file name"),
+    (["grads", "--json", "-"], "'-' (standard output) is not supported here"),
+    # argparse would read --out as an abbreviation of --output-activation: abbreviations are off.
+    (["check", "x.py:A", "--out", "{d}"], "unrecognized arguments: --out"),
+    (["train", "--epoch", "5"], "unrecognized arguments: --epoch"),
     (["sweep", "--activations", "relu,sigmod"], "did you mean 'sigmoid'"),
     (["sweep", "--lrs", "0.1,-1"], "positive"),
     (["sweep", "--data", "{d}/nan.npz", "--jobs", "1"], "NaN or inf"),

@@ -7,8 +7,12 @@ import json
 import numpy as np
 import pytest
 
+import handmade.fast.step
 from compare.cli.main import main
+from compare.files.weights import load_weights
+from handmade.contract.spec import MLPSpec
 from handmade.data import letters
+from handmade.model import MLP
 
 
 def test_train_prints_both_losses_predictions_and_verdict(capsys, tmp_path):
@@ -28,14 +32,20 @@ def test_train_on_a_data_file_with_weights_in_and_out(capsys, tmp_path):
     X, Y = letters()
     np.savez(tmp_path / "d.npz", X=X[:2], Y=Y[:2, :2])
     assert main(["train", "--data", str(tmp_path / "d.npz"), "--hidden", "4", "--epochs", "5",
-                 "--save-weights", str(tmp_path / "w.npz")]) == 0
+                 "--save-weights", str(tmp_path / "w.npz"), "--json", str(tmp_path / "first.json")]) == 0
     assert "30-4-2" in capsys.readouterr().out
     with np.load(tmp_path / "w.npz") as saved:
         assert saved["layers.0.weight"].shape == (4, 30)
-    # Starting from those weights: epoch 1 of the new run has the saved run's final loss or lower.
+    # Starting from those weights: epoch 1 of the new run is the loss of the saved weights themselves,
+    # lower than the last loss the first run recorded (the loss before its last update).
     assert main(["train", "--data", str(tmp_path / "d.npz"), "--hidden", "4", "--epochs", "3",
                  "--init-from", str(tmp_path / "w.npz"), "--json", str(tmp_path / "r.json")]) == 0
     assert "weights from" in capsys.readouterr().out
+    first = json.loads((tmp_path / "first.json").read_text())["comparison"]["loss_handmade"]
+    second = json.loads((tmp_path / "r.json").read_text())["comparison"]["loss_handmade"]
+    net = MLP(MLPSpec(sizes=(30, 4, 2)), load_weights(tmp_path / "w.npz"))
+    net.forward(X[:2])
+    assert second[0] == net.loss(Y[:2, :2]) < first[-1]
 
 
 def test_sweep_small_grid_json_and_csv(capsys, tmp_path):
@@ -96,3 +106,27 @@ def test_the_stopping_rule_stops_both_sides(capsys, tmp_path):
     assert "handmade stopped after epoch" in printed and "target loss reached" in printed
     row = json.loads(out.read_text())["comparison"]["summary_row"]
     assert row["epochs_handmade"] == row["epochs_torch"] < 1000
+
+
+def _sgd_one_percent_too_far(monkeypatch):
+    """The bug where training runs: the fused step's in-place SGD (see tests/compare/trajectory)."""
+    in_place = handmade.fast.step.sgd_in_place
+    monkeypatch.setattr(handmade.fast.step, "sgd_in_place", lambda p, g, lr: in_place(p, g * 1.01, lr))
+
+
+def test_a_mismatch_exits_1_and_says_where(capsys, tmp_path, monkeypatch):
+    _sgd_one_percent_too_far(monkeypatch)
+    assert main(["train", "--epochs", "20", "--json", str(tmp_path / "t.json")]) == 1
+    out = capsys.readouterr().out
+    assert "verdict: MISMATCH (mismatch)" in out and "re-synchronised step at epoch 1 disagrees" in out
+    summary = json.loads((tmp_path / "t.json").read_text())["summary"]
+    assert summary["checks"] == 1 and summary["failed"] == 1 and summary["worst_rel_diff"] > 1e-4
+
+
+def test_a_sweep_with_a_failing_cell_exits_1(capsys, tmp_path, monkeypatch):
+    _sgd_one_percent_too_far(monkeypatch)
+    code = main(["sweep", "--activations", "relu", "--lrs", "0.1", "--inits", "xavier_uniform", "--epochs", "20",
+                 "--jobs", "1", "--no-batch", "--json", str(tmp_path / "s.json")])
+    assert code == 1
+    assert "1 mismatch; 1 failed" in capsys.readouterr().out
+    assert json.loads((tmp_path / "s.json").read_text())["summary"]["failed"] == 1

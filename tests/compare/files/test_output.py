@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 
 import numpy as np
 import pytest
 
 from compare.figures.canvas import save_figure, subplots
 from compare.files import atomic as output
+from compare.files.interrupts import deferred
 
 
 def listing(directory):
@@ -122,3 +124,81 @@ def test_written_json_is_strict_and_whole(tmp_path):
     assert json.loads(text) == {"schema_version": output.SCHEMA_VERSION, "a": 0.5, "b": "nan", "c": [0, 1, 2],
                                 "d": [1, "-inf"]}
     assert text.startswith('{\n  "schema_version": ')  # first, where a script looks
+
+
+# -- sets of outputs ------------------------------------------------------------------------------
+def test_a_set_appears_only_when_the_block_ends(tmp_path):
+    (tmp_path / "a.json").write_text("old a")
+    with output.OutputSet() as outputs:
+        outputs.write_json(tmp_path / "a.json", {"x": 1})
+        outputs.write_text(tmp_path / "sub" / "b.csv", "x\n1\n")
+        assert (tmp_path / "a.json").read_text() == "old a" and not (tmp_path / "sub" / "b.csv").exists()
+    assert json.loads((tmp_path / "a.json").read_text())["x"] == 1
+    assert (tmp_path / "sub" / "b.csv").read_text() == "x\n1\n"
+    assert listing(tmp_path) == ["a.json", "sub"] and listing(tmp_path / "sub") == ["b.csv"]
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, RuntimeError])
+def test_a_set_left_by_an_exception_writes_nothing(tmp_path, failure):
+    (tmp_path / "a.json").write_text("old a")
+    with pytest.raises(failure), output.OutputSet() as outputs:
+        outputs.write_json(tmp_path / "a.json", {"x": 1})
+        outputs.write_text(tmp_path / "b.csv", "new b")
+        raise failure()
+    assert listing(tmp_path) == ["a.json"] and (tmp_path / "a.json").read_text() == "old a"
+
+
+def test_a_staged_tree_keeps_foreign_files_and_removes_its_staging_directory(tmp_path):
+    out = tmp_path / "study"
+    (out / "figures").mkdir(parents=True)
+    (out / "notes.txt").write_text("the user's own")
+    (out / "figures" / "old.png").write_text("kept: the tool did not write it this time")
+    with output.OutputSet() as outputs:
+        stage = outputs.directory(out)
+        save_figure(small_figure(), stage / "figures" / "loss.png")
+        output.write_text(stage / "report.md", "![](figures/loss.png)")  # a set of one inside the stage
+        assert (stage / "figures" / "loss.png").exists() and not (out / "figures" / "loss.png").exists()
+    assert listing(out) == ["figures", "notes.txt", "report.md"]
+    assert listing(out / "figures") == ["loss.png", "old.png"]
+    assert (out / "figures" / "loss.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_destination_that_is_a_directory_stops_the_whole_set(tmp_path):
+    (tmp_path / "a.txt").write_text("old a")
+    (tmp_path / "b.txt").mkdir()
+    with pytest.raises(IsADirectoryError) as info, output.OutputSet() as outputs:
+        outputs.write_text(tmp_path / "a.txt", "new a")
+        outputs.write_text(tmp_path / "b.txt", "new b")
+    assert info.value.filename == str(tmp_path / "b.txt")
+    assert (tmp_path / "a.txt").read_text() == "old a"  # not replaced: the set failed as a whole
+    assert listing(tmp_path) == ["a.txt", "b.txt"]
+
+
+def test_a_full_disk_names_the_file_not_the_temporary_one(tmp_path, monkeypatch):
+    def fsync(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(output.os, "fsync", fsync)
+    with pytest.raises(OSError) as info:
+        output.write_json(tmp_path / "r.json", {"a": 1})
+    assert info.value.errno == 28 and info.value.filename == str(tmp_path / "r.json")
+    assert listing(tmp_path) == []
+
+
+@pytest.fixture
+def python_sigint_handler():
+    """Python's own SIGINT handler for the test, whatever an earlier test left installed."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_signals_during_the_renames_are_delivered_after_them(python_sigint_handler):
+    """SIGINT inside ``deferred`` waits for the block to finish, then reaches the handler it was meant for."""
+    finished = False
+    with pytest.raises(KeyboardInterrupt):
+        with deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            finished = True  # not interrupted: the signal waits
+    assert finished
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is back

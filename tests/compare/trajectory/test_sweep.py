@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,7 +14,8 @@ import handmade.optim
 from compare.measure.tolerance import loss_floor_fraction, tolerance_for
 from compare.run.executors import InlineExecutor
 from compare.trajectory.grid import CSV_COLUMNS, SweepSetup, group_cells, make_grid, rows_to_csv, summarize_rows
-from compare.trajectory.sweep import run_sweep
+from compare.trajectory.sweep import run_group, run_sweep
+from compare.trajectory.training import compare_training
 from handmade.contract.errors import InvalidInput
 from handmade.data import letters
 from handmade.model import MLP
@@ -163,3 +165,27 @@ def test_inline_executor_delivers_exceptions_through_the_future():
     future = InlineExecutor().submit(np.log, "not a number")
     with pytest.raises(TypeError):
         future.result()
+
+
+def test_a_members_row_is_the_same_bits_in_a_group_of_any_size():
+    """So a sweep's rows do not depend on how its groups were cut, hence not on the number of workers."""
+    setup = SweepSetup(X=X, Y=Y, hidden=(8,), epochs=60)
+    cells = make_grid(["tanh"], [0.5], ["xavier_uniform", "lecun_normal"], [0, 1], ["momentum"], ["float32"])
+    together = run_group(cells, setup)
+    alone = [run_group([cell], setup)[0] for cell in cells]
+    for a, b in zip(together, alone):
+        assert a["group_size"] == 4 and b["group_size"] == 1
+        assert {k: v for k, v in a.items() if k not in ("seconds", "group_size")} == \
+               {k: v for k, v in b.items() if k not in ("seconds", "group_size")}
+
+
+def test_curves_are_the_losses_both_sides_trained():
+    cells = make_grid(["relu", "tanh"], [0.1], ["xavier_uniform"])
+    result = run_sweep(cells, replace(SETUP, curves=True), jobs=1, progress=False, batched=False)
+    for cell, row in zip(cells, result.rows):
+        alone = compare_training(SETUP.spec(cell), X, Y, SETUP.plan(cell))
+        np.testing.assert_array_equal(row["curves"]["handmade"], alone.loss_handmade)
+        np.testing.assert_array_equal(row["curves"]["torch"], alone.loss_torch)
+        np.testing.assert_array_equal(row["curves"]["abs_diff"], np.abs(alone.loss_handmade - alone.loss_torch))
+        assert len(row["curves"]["handmade"]) == row["epochs_handmade"] == 40
+    assert "curves" not in run_sweep(cells, SETUP, jobs=1, progress=False).rows[0]  # only when asked for

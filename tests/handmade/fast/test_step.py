@@ -7,6 +7,7 @@ import pytest
 
 from handmade import MLP, MLPSpec, letters, make_optimizer
 from handmade.fast.step import FusedStep, update
+from handmade.losses import LOSSES
 
 
 def assert_train_step_matches_readable_path(spec, X, Y, optimizer, steps):
@@ -35,6 +36,15 @@ def test_fused_step_is_bit_identical_to_forward_backward_step(activation, dtype,
     slow.forward(X)
     grads = slow.backward(Y)
     assert grads.input.shape == X.shape and len(grads.z) == len(grads.a) == 3
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_fused_step_is_bit_identical_for_every_loss(loss):
+    """A loss with a link (ce, bce) gives dL/dz straight to the last layer, in both paths alike."""
+    X, Y = letters()
+    spec = MLPSpec(sizes=(30, 16, 3), activation="tanh", output_activation=LOSSES[loss].link or "sigmoid",
+                   loss=loss)
+    assert_train_step_matches_readable_path(spec, X, Y, "sgd", steps=10)
 
 
 def test_fused_step_skips_update_on_non_finite_loss():
