@@ -74,6 +74,8 @@ ALTERNATIVES: dict[str, tuple[str, ...]] = {
     "Affine1": ("fc1", "Linear1", "Dense1"),
     "Affine2": ("fc2", "Linear2", "Dense2"),
     "Relu1": ("act1", "ReLU1", "Activation1"),
+    "Affine": ("Linear", "Dense", "FC"),             # key prefixes: ``layers["Affine" + str(idx)]``
+    "Activation_function": ("Nonlinearity", "Act", "Activation"),
     # gradients
     "dW": ("dweight", "grad_weight", "weight_grad"),
     "db": ("dbias", "grad_bias", "bias_grad"),
@@ -142,6 +144,7 @@ ALTERNATIVES: dict[str, tuple[str, ...]] = {
 }
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_COMPOSED = re.compile(r"([A-Za-z_]+?)(\d+)")
 
 
 def defined_names(tree: ast.Module) -> set[str]:
@@ -155,13 +158,21 @@ def defined_names(tree: ast.Module) -> set[str]:
                       for t in item.targets if isinstance(t, ast.Name)}
         elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
             names.add(node.attr)
-        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
-                and isinstance(node.slice.value, str) and node.slice.value in ALTERNATIVES:
-            names.add(node.slice.value)
+        elif isinstance(node, ast.Subscript) and isinstance(_key(node.slice), str) \
+                and _key(node.slice) in ALTERNATIVES:
+            names.add(_key(node.slice))
         elif isinstance(node, ast.Dict):
             names |= {k.value for k in node.keys
                       if isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value in ALTERNATIVES}
     return names
+
+
+def _key(node: ast.expr) -> str | None:
+    """The string a subscript's key is, or starts with (``"W" + str(idx)``): a composed key is renamed by its
+    constant prefix."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        node = node.left
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
 def _all_words(tree: ast.Module) -> set[str]:
@@ -254,5 +265,15 @@ def transformed(source: str, class_name: str, variant: int) -> tuple[str, dict[s
 
 
 def renamed_path(path: str, mapping: dict[str, str]) -> str:
-    """A parameter's place as the report prints it (``params['W1']``, ``layers[0].W``) in the renamed copy."""
-    return _IDENTIFIER.sub(lambda m: mapping.get(m.group(0), m.group(0)), path)
+    """A parameter's place as the report prints it (``params['W1']``, ``layers[0].W``) in the renamed copy.
+
+    A name the module does not define but composes from a renamed prefix and a number (``"W" + str(idx)``
+    gives ``W1``) is renamed by its prefix (``weight1``)."""
+    def rename(word: str) -> str:
+        if word in mapping:
+            return mapping[word]
+        composed = _COMPOSED.fullmatch(word)
+        if composed and composed.group(1) in mapping:
+            return mapping[composed.group(1)] + composed.group(2)
+        return word
+    return _IDENTIFIER.sub(lambda m: rename(m.group(0)), path)

@@ -64,6 +64,19 @@ def assert_understood(case: Case, report: Report, names: dict[str, str]) -> None
 
 
 def assert_verdict(case: Case, report: Report) -> None:
+    """The verdict and the diagnosis the manifest expects; for a case that meets a known checker bug, that they
+    are still wrong (an expected failure), and an error once they are right."""
+    if case.checker_bug is None:
+        _assert_verdict(case, report)
+        return
+    try:
+        _assert_verdict(case, report)
+    except AssertionError:
+        pytest.xfail(f"known checker bug: {case.checker_bug}")
+    pytest.fail(f"{case.module} now meets its expectation: the checker bug is fixed, remove checker_bug")
+
+
+def _assert_verdict(case: Case, report: Report) -> None:
     card = render(report)
     if case.correct:
         assert report.status == "passed", card
@@ -127,3 +140,9 @@ def test_the_corpus_covers_the_issue():
     losses = {c.options.get("loss", "mse") for c in CASES}
     assert {"bce", "ce", "half_sse_n"} <= losses
     assert len({c.codes[0] for c in buggy}) >= 10, "the bugs are of many kinds"
+    # The issue's acceptance (14 implementations, 6 correct, 6 buggy, every style) by the cases the checker
+    # gets right today: a case that meets a known checker bug does not count.
+    met = [c for c in CASES if c.checker_bug is None]
+    assert len(met) >= 14 and sum(c.correct for c in met) >= 6 and sum(not c.correct for c in met) >= 6
+    assert {s for c in met for s in c.styles} == set(range(1, 8))
+    assert {"bce", "ce"} <= {c.options.get("loss", "mse") for c in met}, "classifiers"
