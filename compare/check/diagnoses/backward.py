@@ -31,6 +31,11 @@ class UserLayer:
     def who(self) -> str:
         return "/".join(self.names)
 
+    @property
+    def match(self) -> str:
+        """The verb for ``who``: "W2/b2 match", "W2 matches" (a layer without a bias)."""
+        return "match" if len(self.names) > 1 else "matches"
+
     def joint(self) -> np.ndarray:
         return joint([self.dW] + ([self.db] if self.db is not None else []))
 
@@ -53,7 +58,8 @@ def _named(layer: UserLayer, hypotheses, truth, a_prev, tol) -> list[Finding]:
         c, residual = fit_factor(user, h)
         if residual <= tol:
             scale = "" if close(c, 1.0, tol) else f" (times {c:.6g})"
-            found.append(Finding(code, f"{layer.who} match the hypothesis that {words}{scale}", {"factor": c}))
+            found.append(Finding(code, f"{layer.who} {layer.match} the hypothesis that {words}{scale}",
+                                 {"factor": c}))
     return found
 
 
@@ -94,8 +100,8 @@ def hidden_layer_findings(layer: UserLayer, act: Activation, ref: dict, a_prev: 
             alpha = float(np.dot(user - base, neg)) / nn
             expected = act.params.get("negative_slope", 0.0)
             if rel_error_l2(user, base + alpha * neg) <= tol and not close(alpha, expected, tol):
-                found.append(Finding("leaky_slope", f"{layer.who} match a derivative with slope {alpha:.6g} for "
-                                                    f"negative inputs; {act.spec} has slope {expected:g}",
+                found.append(Finding("leaky_slope", f"{layer.who} {layer.match} a derivative with slope {alpha:.6g} "
+                                                    f"for negative inputs; {act.spec} has slope {expected:g}",
                                      {"slope": alpha, "expected": expected}))
     return found
 
@@ -117,8 +123,8 @@ def output_layer_findings(layer: UserLayer, act: Activation, ref: dict, a_prev, 
     if residual > tol:
         return []
     if linked:
-        return [Finding("activation_derivative_twice", f"{layer.who} match the output delta p - y multiplied by "
-                        f"p (1 - p) once more: the cross-entropy's gradient p - y already includes the {act.spec} "
-                        "derivative (it cancels), so it must not be applied again", {"factor": c})]
-    return [Finding("missing_activation_derivative", f"{layer.who} match the output activation {act.spec} with its "
-                    "derivative left out", {"factor": c})]
+        return [Finding("activation_derivative_twice", f"{layer.who} {layer.match} the output delta p - y "
+                        f"multiplied by p (1 - p) once more: the cross-entropy's gradient p - y already includes the "
+                        f"{act.spec} derivative (it cancels), so it must not be applied again", {"factor": c})]
+    return [Finding("missing_activation_derivative", f"{layer.who} {layer.match} the output activation {act.spec} "
+                    "with its derivative left out", {"factor": c})]

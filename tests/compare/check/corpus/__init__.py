@@ -93,10 +93,7 @@ CE_LOGITS = {"loss": "ce", "output_activation": "identity"}   # a forward that r
 
 CASES = [
     # -- correct --------------------------------------------------------------------------------------------
-    Case("lesson_sigmoid", "NeuralNetwork", (1,), {**SIGMOID, "loss": "half_sse"}, lesson(1, 2),
-         checker_bug="train(X, y, epochs) has no learning rate, like backward, whose update is read as w -= g; "
-                     "its step is compared with SGD at lr 0.1 and the rate 1 is named a bug ('the learning rate "
-                     "is applied as 10 x lr') instead of a rate the tool does not know"),
+    Case("lesson_sigmoid", "NeuralNetwork", (1,), {**SIGMOID, "loss": "half_sse"}, lesson(1, 2)),
     Case("lesson_onearg_softmax", "NeuralNetwork", (1, 2), {"loss": "ce"}, lesson(1, 2)),
     Case("dlfs_two_layer", "TwoLayerNet", (5,), CE_LOGITS, placed("params['W{n}']", "params['b{n}']")),
     Case("cs231n_two_layer", "TwoLayerNet", (5,), CE_LOGITS, placed("params['W{n}']", "params['b{n}']")),
