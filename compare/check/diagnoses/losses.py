@@ -32,7 +32,8 @@ VARIANTS = {
 
 FORMULAS = {"mse": "mean((s - y)^2)", "sse": "sum((s - y)^2)", "half_sse": "1/2 sum((s - y)^2)",
             "half_sse_n": "1/(2N) sum((s - y)^2)", "ce": "-1/N sum y log p", "ce_sum": "-sum y log p",
-            "bce": "-mean(y log p + (1-y) log(1-p))", "bce_sum": "-sum(y log p + (1-y) log(1-p))"}
+            "bce": "-mean(y log p + (1-y) log(1-p))", "bce_sum": "-sum(y log p + (1-y) log(1-p))",
+            "bce_n": "-1/N sum(y log p + (1-y) log(1-p))"}
 
 
 def loss_function(name: str, output_activation: str = "identity"):
