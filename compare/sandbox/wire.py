@@ -39,7 +39,7 @@ def encode(value, arrays: list[bytes]):
     """``value`` as JSON-able data, its numeric arrays appended to ``arrays`` as .npy bytes."""
     if isinstance(value, np.ndarray):
         if value.dtype == object or value.dtype.kind not in "biufc":
-            return {"__object__": f"ndarray of {value.dtype}"}
+            return {"__object__": f"an array of {value.dtype} values, shape {value.shape}"}
         arrays.append(_npy(np.ascontiguousarray(value)))
         return {"__array__": len(arrays) - 1}
     if isinstance(value, np.generic):

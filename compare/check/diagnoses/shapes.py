@@ -31,9 +31,13 @@ def gradient_array(name: str, value) -> tuple[np.ndarray | None, Finding | None]
 
     A complex array whose imaginary part is all zero is taken by its real part (nothing is lost).
     """
-    if not isinstance(value, np.ndarray) or value.dtype.kind not in "biufc":
-        kind = "nothing (None)" if value is None else getattr(value, "type_name", type(value).__name__)
-        return None, Finding("wrong_return", f"{name} is {kind}, not an array of numbers")
+    if isinstance(value, np.ndarray) and value.dtype.kind not in "biufc":
+        return None, Finding("wrong_return", f"{name} is an array of {value.dtype} values (shape {value.shape}), "
+                                             "not of numbers (a ragged list of arrays made into one?)")
+    if not isinstance(value, np.ndarray):
+        kind = "nothing (None)" if value is None else getattr(value, "type_name", f"a {type(value).__name__}")
+        hint = " (a ragged list of arrays made into one?)" if "object values" in kind else ""
+        return None, Finding("wrong_return", f"{name} is {kind}, not an array of numbers{hint}")
     if value.dtype.kind == "c":
         imaginary = float(np.max(np.abs(value.imag), initial=0.0))
         if imaginary > 0:
