@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 
+from compare.check.texts import say
 from compare.sandbox import wire
 from compare.sandbox.calls import Outcome
 
@@ -115,11 +116,14 @@ class ChildLink:
     # -- requests ---------------------------------------------------------------------------------------------
     def _died(self, what: str) -> Outcome:
         code = self.process.wait(timeout=10)
-        how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with code {code}"
         if code == -signal.SIGKILL and self.memory:
-            how += " (the memory limit, or the system's out-of-memory killer)"
+            error = say("call.killed_memory", signal=_signal_name(-code), what=self._in(what))
+        elif code < 0:
+            error = say("call.killed", signal=_signal_name(-code), what=self._in(what))
+        else:
+            error = say("call.exited", code=code, what=self._in(what))
         self.stop()
-        return Outcome(error=f"the process running your code {how} in {self._in(what)}", died=True)
+        return Outcome(error=error, died=True)
 
     def _in(self, what: str) -> str:
         """The user's call that was running (the child announces each), else the request's own name."""
@@ -140,8 +144,8 @@ class ChildLink:
             except queue.Empty:
                 self.stop()
                 # ``died`` too: the child is gone, and with it its memory of which calls hang.
-                return Outcome(error=f"{self._in(what)} did not return within {self.timeout or seconds:g} s "
-                                     "(the process was stopped)", timed_out=True, died=True)
+                return Outcome(error=say("call.stopped", what=self._in(what), seconds=self.timeout or seconds),
+                               timed_out=True, died=True)
             if isinstance(reply, Exception):
                 return self._died(what)
             if reply.get("op") != "calling":
@@ -180,7 +184,7 @@ class PipeLink:
             wire.send(self.out, request)
             reply = wire.receive(self.into)
         except (OSError, wire.WireError) as exc:
-            return Outcome(error=f"the caller running your code stopped answering in {what} ({exc})", died=True)
+            return Outcome(error=say("call.caller_silent", what=what, error=str(exc)), died=True)
         return Outcome.from_message(reply)
 
     def close(self) -> None:

@@ -9,7 +9,8 @@ appear in both languages; what fills them is formatted for the language:
 * ``{n:@epoch}``: the number and its noun, agreeing with the number as shown ("5 epochs",
   "5 эпох", "42,5 эпохи"; the forms are the ``noun.epoch`` entry, "one|other" in English,
   "one|few|many" in Russian);
-* ``{shape:shape}``: a list or tuple as a shape, ``(30, 16)``; a plain list is joined with ", ";
+* ``{shape:shape}``: a list or tuple as a shape, ``(30, 16)``; a plain list is joined with ", "
+  (``{items:;}``: with "; ");
 * a :class:`Said` (a sentence made from this or another catalogue) is said again in the language.
 
 :class:`Said` is an English sentence (a ``str``: everything that reads the English keeps
@@ -131,6 +132,8 @@ class _Filler(string.Formatter):
             return self.catalogue.quantity(value, spec[1:], self.lang)
         if spec == "shape":
             return str(tuple(value))
+        if spec == ";" and isinstance(value, (list, tuple)):
+            return "; ".join(self.catalogue.render(v, self.lang) for v in value)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and spec:
             return localize(format(value, spec), self.lang)
         return self.catalogue.render(value, self.lang) if not spec else format(value, spec)
