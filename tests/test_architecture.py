@@ -18,14 +18,15 @@ MAX_LINES = 300
 
 # compare/: a package may import its own modules and those of lower layers, never a higher or a sibling layer.
 COMPARE_LAYERS = {
-    "__main__": 7,
-    "measure": 0, "language": 0,
+    "__main__": 8,
+    "measure": 0, "system": 0, "language": 0,
     "files": 1, "present": 1, "run": 1, "sandbox": 1,
     "figures": 2,
     "step": 3,
     "trajectory": 4,
     "check": 5, "study": 5, "bench": 5,
-    "cli": 6,
+    "gradebook": 6,
+    "cli": 7,
 }
 # handmade/: the contract's lowest modules import nothing of handmade but each other; the fast paths sit
 # above the readable core and below the training loop that chooses them.
@@ -192,9 +193,10 @@ def test_handmade_imports_only_point_down_and_never_torch():
     assert sorted(set(wrong)) == []
 
 
-# What the child process running a user's class may import of compare: its own package, and the sentences
-# it says (compare.language: the standard library and handmade's error type, see below).
-SANDBOX_MAY_IMPORT = ("compare.sandbox", "compare.language")
+# What the child process running a user's class may import of compare: its own package, its lifetime
+# (compare.system), and the sentences it says (compare.language: the standard library and handmade's error
+# type, see below).
+SANDBOX_MAY_IMPORT = ("compare.sandbox", "compare.system", "compare.language")
 
 
 def test_the_sandbox_runs_user_code_without_torch():

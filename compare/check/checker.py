@@ -72,10 +72,11 @@ class Checker(ForwardAndGradientChecks, StateChecks, TrainingAndLossChecks):
         self.check_training()
 
 
-def run_check(target: str, config: CheckConfig) -> Report:
+def run_check(target: str, config: CheckConfig, deadline: float | None = None) -> Report:
     """Check ``target`` (``"file.py:Class"``, ``"file.py"``, ``"notebook.ipynb:Class"``, ``"module:Class"``)
-    in every dtype of ``config``; the user's code runs in a child process (``compare.check.link``)."""
-    with ChildLink(config.timeout, config.memory) as link:
+    in every dtype of ``config``; the user's code runs in a child process (``compare.check.link``).
+    ``deadline`` (``time.monotonic()``): no call into the user's code starts after it (a gradebook's cap)."""
+    with ChildLink(config.timeout, config.memory, deadline) as link:
         report = check_with(link, target, config)
         report.restarts = link.restarts
         return report

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 from compare.check.texts import say
 from compare.sandbox import wire
@@ -49,8 +50,9 @@ class ChildLink:
     ``timeout``: seconds per call (None: no limit); ``memory``: bytes of address space (None: none).
     """
 
-    def __init__(self, timeout: float | None, memory: int | None = DEFAULT_MEMORY):
+    def __init__(self, timeout: float | None, memory: int | None = DEFAULT_MEMORY, deadline: float | None = None):
         self.timeout, self.memory = timeout, memory
+        self.deadline = deadline   # time.monotonic() after which no request is made (a gradebook's cap per class)
         self.process: subprocess.Popen | None = None
         self.replies: queue.Queue | None = None
         self.setup: list[dict] = []   # requests replayed into a new child (load, adopt the plan)
@@ -130,6 +132,11 @@ class ChildLink:
         return self.calling[0] if self.calling else what
 
     def _exchange(self, request: dict, seconds: float | None, what: str) -> Outcome | dict:
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                return Outcome(error=say("call.out_of_time", what=what), timed_out=True, died=True)
+            seconds = left if seconds is None else min(seconds, left)
         if self.process is None:
             self.restarts += 1
             self.start()

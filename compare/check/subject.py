@@ -9,6 +9,7 @@ a hanging method costs the time limit about once per check, not once per check l
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +36,19 @@ def short_names(layouts: list[ParamLayout]) -> dict[str, str]:
     counts = {name: list(last.values()).count(name) for name in last.values()}
     return {key: (name if counts[name] == 1 and not name.isdigit() else layout.name)
             for (key, name), layout in zip(last.items(), layouts)}
+
+
+NO_OBJECT = say("call.no_object")
+
+
+def needs_object(method):
+    """Subject methods on an object that could not be built (it raised, or the time ran out) fail as a call does."""
+    @functools.wraps(method)
+    def guarded(self, inst, *args, **kwargs):
+        if inst is None:
+            return None if method.__name__ == "get_params" else Outcome(error=NO_OBJECT)
+        return method(self, inst, *args, **kwargs)
+    return guarded
 
 
 class Subject:
@@ -93,12 +107,14 @@ class Subject:
             outcome.error = say("call.raised", what=self.construction_text(), error=outcome.error)
         return outcome
 
+    @needs_object
     def set_params(self, inst: Instance, params: dict[str, np.ndarray], dtype: str | None = None) -> Outcome:
         """Give the object these weights (torch layout), as arrays of ``dtype`` (default: this round's)."""
         request = {"op": "set_params", "handle": inst.handle, "dtype": dtype or self.dtype,
                    "params": {k: np.asarray(params[k]) for k in self.keys}}
         return self._call(request, say("what.setting_weights"), "set_params")
 
+    @needs_object
     def get_params(self, inst: Instance) -> dict[str, np.ndarray] | None:
         """The object's weights in torch layout (float64), or None when they are gone or misshapen."""
         outcome = self._call({"op": "get_params", "handle": inst.handle}, say("what.reading_weights"), "get_params")
@@ -112,6 +128,7 @@ class Subject:
             out[key] = self.to_torch(key, arr.astype(np.float64))
         return out
 
+    @needs_object
     def forward(self, inst: Instance, X: np.ndarray) -> Outcome:
         name = self.plan["forward"]["name"]
         outcome = self._call({"op": "forward", "handle": inst.handle, "X": X}, f"{name}(X)", "forward")
@@ -124,6 +141,7 @@ class Subject:
     def _data(self, X, Y) -> dict:
         return {"X": X, "Y": Y, "labels": np.asarray(Y).argmax(axis=1)}
 
+    @needs_object
     def backward(self, inst: Instance, X, Y, output=None) -> Outcome:
         """The gradients (the user's layout, as the class gives them; per-sample ones combined as the loss
         does over samples), and notes on what the call did besides."""
@@ -154,6 +172,7 @@ class Subject:
             inst.flags.add("overwrote_output")
         return Outcome(value=grads, stdout=outcome.stdout)
 
+    @needs_object
     def train(self, inst: Instance, X, Y, epochs: int, lr: float) -> Outcome:
         train = self.plan["train"]
         if train is None:

@@ -31,13 +31,14 @@ LOG_EPSILON = 1e-7
 class TrainingAndLossChecks(CheckSession):
     """The checks of one class in one dtype that call its ``train``."""
 
-    def train_both(self, epochs: int) -> tuple[Outcome, Instance | None, dict | None, dict]:
+    def train_both(self, epochs: int, lr: float | None = None) -> tuple[Outcome, Instance | None, dict | None, dict]:
         """``train(X, Y, epochs, lr)`` on a fresh object, and torch.optim.SGD from the same weights.
 
         Returns the user's outcome, the object, its weights afterwards in torch layout (None if
-        train failed or left them missing or misshapen) and torch's final weights.
+        train failed or left them missing or misshapen) and torch's final weights. ``lr``: the rate
+        torch trains with (default: the configured one, which is also passed to the class).
         """
-        X, Y, lr = self.data["X"], self.data["Y"], self.config.lr
+        X, Y, lr = self.data["X"], self.data["Y"], lr or self.config.lr
         # A class that trains one sample per call takes one SGD step per sample, in order: so does torch then.
         plan = TrainPlan(lr=lr, epochs=epochs, batch_size=1, shuffle=False) if self.subject.per_sample_training \
             else TrainPlan(lr=lr, epochs=epochs)
@@ -54,11 +55,33 @@ class TrainingAndLossChecks(CheckSession):
             return call_failed(outcome, "train")
         return Finding.of("wrong_shape", "after_train")
 
+    def own_rate(self) -> float | None:
+        """The learning rate of a training method that takes none (no argument, no constructor parameter): read
+        from one step, as the factor between the step and -gradient (torch's, else the class's own). None when
+        the method takes its rate from the checker, or no single factor fits (the step is then judged as is)."""
+        train = self.subject.plan["train"]
+        if not train or train["lr_known"] or self.subject.per_sample_training:
+            return None
+        _, _, after, _ = self.train_both(1)
+        if after is None:
+            return None
+        step = dx.joint([after[k] - self.P0[k] for k in self.subject.keys])
+        for grads in ({k: self.ref[f"grad {k}"] for k in self.subject.keys}, self.grads):
+            if complete(grads):
+                c, residual = dx.fit_factor(step, dx.joint([-grads[k] for k in self.subject.keys]))
+                if residual <= self.dtol and c > 0:
+                    return c
+        return None
+
     def check_training(self) -> None:
         if self.not_checked is not None and not self.subject.plan["train"]:
             return  # the checker's SGD would step with gradients read at a rate the tool had to assume
-        lr = self.config.lr
-        one, inst, after, torch_one = self.train_both(1)
+        own = self.own_rate()
+        if own is not None:
+            self.add(say("check.learning_rate"), "note", True, counted=False, findings=[Finding.of(
+                "own_rate", method=self.subject.plan["train"]["name"], rate=own)])
+        lr = own or self.config.lr
+        one, inst, after, torch_one = self.train_both(1, lr)
         step_ok = False
         if after is None:
             check = self.add(say("check.one_step"), "update", False, findings=[self.training_failure(one)])
@@ -79,7 +102,7 @@ class TrainingAndLossChecks(CheckSession):
                 check.findings += self.order_findings() or \
                     dx.update_findings(step, ref_grads, self.grads, self.dtol, self.n)
         self.check_reported_loss(one, inst if one.ok else None)
-        self.check_run(step_ok)
+        self.check_run(step_ok, lr)
 
     def order_findings(self) -> list[Finding]:
         """Why a step may pair weights with the wrong gradients: backward returned them in an unusual order."""
@@ -89,9 +112,9 @@ class TrainingAndLossChecks(CheckSession):
         expected = [f"d{self.subject.name(k)}" for k in self.subject.keys]
         return [Finding.of("wrong_order", order=got, expected=expected)]
 
-    def check_run(self, step_ok: bool) -> None:
+    def check_run(self, step_ok: bool, lr: float) -> None:
         epochs = self.config.epochs
-        run, _, after, torch_after = self.train_both(epochs)
+        run, _, after, torch_after = self.train_both(epochs, lr)
         name = say("check.training_run", epochs=epochs)
         if after is None:
             self.add(name, "trajectory", False, findings=[self.training_failure(run)])

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import ast
 import math
+from pathlib import Path
 
 from compare.check import CheckConfig, render, to_json
-from compare.cli import options
+from compare.cli import gradebook, options
 from compare.files.atomic import write_json
+from compare.gradebook.submissions import is_batch
+from compare.sandbox.loading import split_target
+from handmade.contract.errors import InvalidInput
 
 # Also CheckConfig's defaults (compare.check.results); repeated here because importing compare.check
 # would import torch, and --help must not.
@@ -99,9 +103,10 @@ def init_args(text: str) -> tuple:
 
 def configure(parser):
     parser.epilog = EXAMPLES
-    parser.add_argument("target", metavar="FILE[:CLASS]",
+    parser.add_argument("target", metavar="FILE[:CLASS]", nargs="+",
                         help="your class: file.py:ClassName, file.py (its one network class), notebook.ipynb[:Class] "
-                             "(its definitions are run, not its training cells) or package.module:Class")
+                             "(its definitions are run, not its training cells) or package.module:Class; several "
+                             "files, a folder or a glob: a gradebook of them all (see --out)")
     parser.add_argument("--class", dest="class_name", metavar="NAME", help="the class to check (instead of :CLASS)")
     options.add_loss(parser, help="the loss your class implements (default: mse; see `mlp-parity grads --help` "
                                   "for the list)")
@@ -130,17 +135,24 @@ def configure(parser):
                         help=f"memory the process running your code may take, in GiB (default: "
                              f"{DEFAULT_MEMORY_GIB:g}; 0: no limit; enforced on Linux)")
     options.add_json(parser)
+    gradebook.configure(parser)
 
 
 def run(args) -> int:
-    from compare.check.checker import run_check  # torch: only when the command runs
-
     config = CheckConfig(hidden=tuple(args.hidden or (16,)), hidden_given=args.hidden is not None,
                          activation=args.activation, output_activation=args.output_activation, loss=args.loss,
                          dtypes=tuple(args.dtype), lr=args.lr, epochs=args.epochs, timeout=args.timeout or None,
                          memory=int(args.memory_limit * 2**30) or None, class_name=args.class_name,
                          init_args=args.init_args, adapter=args.adapter)
-    report = run_check(args.target, config)
+    if is_batch(args.target):
+        return gradebook.run_batch(args, config)
+    target = args.target[0]
+    where, _ = split_target(target)
+    if where.endswith((".py", ".ipynb")) and not Path(where).is_file():  # said before torch is imported
+        raise InvalidInput(f"no such file: {where}")
+    from compare.check.checker import run_check  # torch: only when the command runs
+
+    report = run_check(target, config)
     print(render(report))
     if args.json:
         write_json(args.json, to_json(report))

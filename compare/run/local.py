@@ -25,19 +25,14 @@ Each worker also runs with one torch thread (the tasks wrap themselves in
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import os
 import signal
-import sys
-import threading
 from concurrent.futures import ProcessPoolExecutor
 
 from compare.run.hooks import pause_point
+from compare.system.lifetime import alive, kernel_kills_orphan, watch_parent
 
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
-_WATCH_INTERVAL = 0.5  # seconds between two looks at the parent id where prctl is missing
 
 
 @contextlib.contextmanager
@@ -53,36 +48,6 @@ def _stop_signals_blocked():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
-
-
-def _kernel_kills_orphan() -> bool:
-    """Linux: SIGKILL this process when the thread that started it exits. False where unavailable."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def _watch_parent(parent: int) -> None:
-    def watch():
-        while os.getppid() == parent:
-            threading.Event().wait(_WATCH_INTERVAL)
-        os._exit(1)  # orphaned: nobody will ever read a result
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
 def _start_worker(owner: int) -> None:
     """Initializer of every worker: signals, death with the parent, one torch thread."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -90,9 +55,9 @@ def _start_worker(owner: int) -> None:
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by the owner around the start
     parent = os.getppid()  # the owner, or a fork server that itself ends with the owner
-    if not _kernel_kills_orphan():
-        _watch_parent(parent)
-    if os.getppid() != parent or not _alive(owner):
+    if not kernel_kills_orphan():
+        watch_parent(parent)
+    if os.getppid() != parent or not alive(owner):
         os._exit(1)  # the owner died before the guard was armed
     pause_point("worker-importing-torch")
     import torch  # heavy: each worker needs it for its tasks (a no-op where the worker was forked)

@@ -91,12 +91,17 @@ def argument_roles(method) -> list[tuple[str, str | None, bool]]:
     return out
 
 
-def bind(method, values: dict) -> tuple[list, dict] | None:
-    """Positional and keyword arguments for ``method`` from ``values`` (role -> value); None if a required
-    argument has a role without a value or no role at all."""
+def bind(method, values: dict, by_name: dict | None = None) -> tuple[list, dict] | None:
+    """Positional and keyword arguments for ``method`` from ``values`` (role -> value) and ``by_name``
+    (argument name -> value, first); None if a required argument has a role without a value or no role at all."""
     args, kwargs = [], {}
     for name, role, needed in argument_roles(method):
-        if role in values:
+        if by_name and name in by_name:
+            if needed and not kwargs:
+                args.append(by_name[name])
+            else:
+                kwargs[name] = by_name[name]
+        elif role in values:
             if needed and not kwargs:
                 args.append(values[role])
             else:

@@ -32,6 +32,7 @@ from compare.sandbox import wire
 from compare.sandbox.calls import UserCalls
 from compare.sandbox.capture import FdCapture
 from compare.sandbox.server import UserServer
+from compare.system.lifetime import die_with_parent
 
 OUTPUT_LIMIT = 64 * 2**20  # bytes a process may write to any one file (its captured output included)
 
@@ -60,6 +61,9 @@ def _set_limits(memory_bytes: int | None) -> None:
 
 
 def main() -> None:
+    # The child must not outlive the checker (an endless loop that ignores every signal, its owner killed).
+    if not die_with_parent():
+        os._exit(1)
     limits = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     messages_in, messages_out, scratch = _claim_streams()
     _set_limits(limits.get("memory"))

@@ -137,13 +137,25 @@ def call_once(ctx, obj, method: str, x, y, loss_grad) -> tuple[object, bool]:
         # backward() with no targets: the targets went into the object's loss object (Model(layers, loss)).
         for criterion in loss_objects(obj):
             evaluate_loss(criterion, out, y)
-    bound = bind(getattr(obj, method), values)
+    bound = bind(getattr(obj, method), values, unpacked(getattr(obj, method), out))
     if bound is None:
         raise TypeError(f"{method} takes arguments the checker cannot supply")
     args, kwargs = bound
     returned = plain(getattr(obj, method)(*args, **kwargs))
     overwrote = out_array is not None and not np.array_equal(out_array, kept)
     return returned, overwrote
+
+
+SUPPLIED = ("x", "y", "lr", "epochs", "batch", "reg", "grad_out")
+
+
+def unpacked(method, out) -> dict:
+    """A forward that returns its caches with the output (``return h, out``) and a backward that takes them in
+    the same order (``backward(X, y, h, output)``): the returned values, by the backward's argument names."""
+    if not isinstance(out, (tuple, list)) or len(out) < 2:
+        return {}
+    rest = [name for name, role, needed in argument_roles(method) if needed and role not in SUPPLIED]
+    return dict(zip(rest, out)) if len(rest) == len(out) else {}
 
 
 def read_gradients(ctx, obj, method: str, source: str, batch: Batch, lr: float | None,

@@ -32,6 +32,11 @@ class UserLayer:
     def who(self) -> str:
         return "/".join(self.names)
 
+    @property
+    def match(self) -> str:
+        """The verb for ``who``: "W2/b2 match", "W2 matches" (a layer without a bias)."""
+        return say("verb.match") if len(self.names) > 1 else say("verb.matches")
+
     def joint(self) -> np.ndarray:
         return joint([self.dW] + ([self.db] if self.db is not None else []))
 
@@ -72,19 +77,20 @@ def hidden_layer_findings(layer: UserLayer, act: Activation, ref: dict, a_prev: 
     l = layer.l
     da, z, a = (np.asarray(ref[k], dtype=np.float64) for k in (f"grad a[{l}]", f"z[{l}]", f"a[{l}]"))
     a_prev = np.asarray(a_prev, dtype=np.float64)
-    who, spec, scale = layer.who, act.spec, ""
+    who, match, spec, scale = layer.who, layer.match, act.spec, ""
     hypotheses = [
-        (Finding.of("missing_activation_derivative", "hidden", who=who, activation=spec, scale=scale), da),
-        (Finding.of("derivative_at_activation_output", who=who, activation=spec, scale=scale),
+        (Finding.of("missing_activation_derivative", "hidden", who=who, match=match, activation=spec, scale=scale),
+         da),
+        (Finding.of("derivative_at_activation_output", who=who, match=match, activation=spec, scale=scale),
          da * act.grad(a, act(a))),
-        (Finding.of("derivative_is_activation", who=who, scale=scale), da * a),
+        (Finding.of("derivative_is_activation", who=who, match=match, scale=scale), da * a),
     ]
     if after is not None and after[0].name != "identity" and f"grad a[{l + 1}]" in ref:
         next_act, w_next = after
         error = np.asarray(ref[f"grad a[{l + 1}]"], dtype=np.float64)
         sent_back = error @ np.asarray(w_next, dtype=np.float64)
-        hypotheses.append((Finding.of("error_not_delta", who=who, activation=next_act.spec, layer=l,
-                                       scale=scale), sent_back * act.grad(z, a)))
+        hypotheses.append((Finding.of("error_not_delta", who=who, match=match, activation=next_act.spec, layer=l,
+                                      scale=scale), sent_back * act.grad(z, a)))
     found = _named(layer, hypotheses, layer.truth(ref), a_prev, tol)
     if act.name in ("relu", "leaky_relu") and not found:
         base = layer.from_dz(da * (z > 0), a_prev)
@@ -95,8 +101,8 @@ def hidden_layer_findings(layer: UserLayer, act: Activation, ref: dict, a_prev: 
             alpha = float(np.dot(user - base, neg)) / nn
             expected = act.params.get("negative_slope", 0.0)
             if rel_error_l2(user, base + alpha * neg) <= tol and not close(alpha, expected, tol):
-                found.append(Finding.of("leaky_slope", who=layer.who, slope=alpha, activation=act.spec,
-                                        expected=expected))
+                found.append(Finding.of("leaky_slope", who=layer.who, match=layer.match, slope=alpha,
+                                        activation=act.spec, expected=expected))
     return found
 
 
@@ -117,5 +123,7 @@ def output_layer_findings(layer: UserLayer, act: Activation, ref: dict, a_prev, 
     if residual > tol:
         return []
     if linked:
-        return [Finding.of("activation_derivative_twice", who=layer.who, activation=act.spec, factor=c)]
-    return [Finding.of("missing_activation_derivative", "output", who=layer.who, activation=act.spec, factor=c)]
+        return [Finding.of("activation_derivative_twice", who=layer.who, match=layer.match, activation=act.spec,
+                           factor=c)]
+    return [Finding.of("missing_activation_derivative", "output", who=layer.who, match=layer.match,
+                       activation=act.spec, factor=c)]

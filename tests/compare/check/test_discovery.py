@@ -157,3 +157,42 @@ def test_constructors_seen_on_real_code(tmp_path):
     report = run_check(write(tmp_path, "deep", source), CheckConfig(timeout=5, dtypes=F64))
     # It has no backward (not checked), but it was built as asked: sizes after the input, no penalty.
     assert report.not_checked["reason"].startswith("Deep(nx=30, layers=[16, 3], reg_lambda=0.0): no method returns")
+
+
+TRAIN_OWN_RATE = textwrap.dedent('''
+    import numpy as np
+
+    class Net:
+        def __init__(self, input_size, hidden_size, output_size):
+            rng = np.random.default_rng(0)
+            self.W1 = rng.normal(0, 0.3, (input_size, hidden_size))
+            self.W2 = rng.normal(0, 0.3, (hidden_size, output_size))
+
+        def forward(self, X):                  # returns its cache with the output, as many tutorials do
+            h = np.maximum(0, X @ self.W1)
+            return h, h @ self.W2
+
+        def backward(self, X, y, h, output):   # takes them back in the same order
+            d2 = 2 * (output - y) / y.size
+            d1 = d2 @ self.W2.T * (h > 0)
+            return X.T @ d1, h.T @ d2
+
+        def train(self, X, y, epochs):         # a rate of its own: {rate}
+            for _ in range(epochs):
+                dW1, dW2 = self.backward(X, y, *self.forward(X))
+                self.W1 -= {rate} * dW1
+                self.W2 -= {rate} * dW2
+''')
+
+
+def test_a_train_with_a_rate_of_its_own_is_compared_at_that_rate(tmp_path):
+    report = run_check(write(tmp_path, "own_rate", TRAIN_OWN_RATE.format(rate=0.5)), CheckConfig(timeout=5))
+    assert report.passed, [(c.name, c.findings) for c in report.failing()]
+    note = report.check("learning rate")
+    assert note.status == "note" and note.findings[0].details["rate"] == 0.5
+
+
+def test_a_forward_that_returns_its_caches_hands_them_to_backward_in_order(tmp_path):
+    report = run_check(write(tmp_path, "own_rate", TRAIN_OWN_RATE.format(rate=0.5)),
+                       CheckConfig(timeout=5, dtypes=F64))
+    assert report.check("gradient W1").passed and report.check("forward output").passed

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -240,3 +243,55 @@ def test_a_class_checked_from_python_cannot_reach_the_reference_through_a_patche
     monkeypatch.setattr(torch.Tensor, "backward", lambda t, *a, **k: original(2 * t, *a, **k))
     report = check(_correct_class(), dtypes="float64", timeout=5)
     assert report.passed
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_code_that_ignores_every_signal_dies_with_a_checker_that_is_killed(tmp_path):
+    """The checker killed outright (SIGKILL: no clean-up runs) while the student's code loops ignoring SIGALRM:
+    the child that runs it does not outlive it (the kernel's parent-death signal, or a watcher thread)."""
+    script = (f"from compare.check.checker import run_check\nfrom compare.check import CheckConfig\n"
+              f"run_check({str(HOSTILE)!r} + ':IgnoresTheAlarm', CheckConfig(timeout=120))\n")
+    checker = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        children = []
+        while not children and time.monotonic() < deadline and checker.poll() is None:
+            children = _sandbox_children_of(checker.pid)
+            time.sleep(0.05)
+        assert children, "the checker never started its child"
+        # Kill the checker once the child is inside the endless loop (it has burnt a second of CPU time there).
+        while _cpu_seconds(children[0]) < 1.5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        checker.kill()
+        checker.wait()
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        alive = [pid for pid in children if Path(f"/proc/{pid}/stat").exists()
+                 and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+        assert alive == []
+    finally:
+        if checker.poll() is None:
+            checker.send_signal(signal.SIGKILL)
+            checker.wait()
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime + stime
+
+
+def _sandbox_children_of(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat, cmdline = (entry / "stat").read_text(), (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"compare.sandbox.child" in cmdline:
+                found.append(int(entry.name))
+    return found

@@ -76,7 +76,7 @@ CASES = [
     (["train", "--json", ""], "an empty file name"),
     (["grads", "--json", "-"], "'-' (standard output) is not supported here"),
     # argparse would read --out as an abbreviation of --output-activation: abbreviations are off.
-    (["check", "x.py:A", "--out", "{d}"], "unrecognized arguments: --out"),
+    (["check", "x.py:A", "--output", "{d}"], "unrecognized arguments: --output"),  # not --output-activation
     (["train", "--epoch", "5"], "unrecognized arguments: --epoch"),
     (["sweep", "--activations", "relu,sigmod"], "did you mean 'sigmoid'"),
     (["sweep", "--lrs", "0.1,-1"], "positive"),

@@ -46,7 +46,7 @@ def test_each_group_figure_draws_the_json_curves(saved):
     path, raw = saved
     rows = load_sweep(path)["cells"]
     groups = plot_groups(rows)
-    assert [g.key for g in groups] == [("float32", "sgd", a, lr) for a in ("relu", "tanh") for lr in (0.1, 10.0)]
+    assert [g.key for g in groups] == [("float32", "sgd", "mse", a, lr) for a in ("relu", "tanh") for lr in (0.1, 10.0)]
     by_cell = {(r["activation"], r["lr"], r["init"], r["seed"]): r["curves"] for r in raw["cells"]}
     for group in groups:
         top, bottom = group_figure(group, rows).axes

@@ -1,0 +1,164 @@
+"""Grading a course: every submission once (or from the cache), in parallel, into one gradebook.
+
+Where the checks run is ``compare.run.executors.make_executor``: local worker processes by
+default, the workers of a Dask cluster with a scheduler address; each task is
+``compare.gradebook.grading.grade`` with one BLAS and one torch thread, so a gradebook is the
+same wherever it was computed (apart from the times).
+
+**The cache.** A submission already checked with the same options by the same version of the
+tool is not checked again: its result is kept in ``<out>/.cache/<key>.json``, written as soon
+as it arrives (an interrupted batch keeps what it finished), ``key`` = SHA-256 of the file's
+bytes + the options + the version.
+
+**The gradebook.** ``gradebook.csv`` and ``gradebook.json`` (one row per submission: status,
+checks failed, first wrong parameter, headline diagnosis, seconds) and ``gradebook.html`` (the
+table and every submission's report card, one self-contained page), replaced together.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import json
+import time
+from concurrent.futures import Executor, Future, as_completed
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from compare.check.report import to_html
+from compare.check.results import CheckConfig, Report
+from compare.files.atomic import OutputSet, write_json
+from compare.gradebook.grading import ROW_FIELDS, grade
+from compare.gradebook.submissions import Submission
+from compare.present.progress import progress_bar
+from compare.run.executors import InlineExecutor, abort, describe, make_executor
+from compare.run.threads import call_in_one_thread
+
+CACHE = ".cache"
+
+
+def tool_version() -> str:
+    try:
+        return metadata.version("mlp-parity")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "source"
+
+
+def cache_key(submission: Submission, config: dict, cap: float | None) -> str:
+    options = json.dumps({"config": config, "cap": cap, "version": tool_version()}, sort_keys=True)
+    return hashlib.sha256(submission.content + b"\0" + options.encode()).hexdigest()
+
+
+@dataclass
+class Gradebook:
+    """The rows in submission order, every report (None for a file that was not checked), where it ran."""
+
+    rows: list[dict]
+    reports: list[dict | None]
+    executor: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.rows:
+            out[r["status"]] = out.get(r["status"], 0) + 1
+        return out
+
+
+def grade_all(submissions: list[Submission], config: CheckConfig, out: Path, cap: float | None = 300.0,
+              executor: Executor | None = None, progress: bool | None = None) -> list[dict]:
+    """``[{"row", "report"}]`` in submission order; cached results reused, new ones cached as they arrive."""
+    settings = config.to_dict()
+    cache = Path(out) / CACHE
+    results: list[dict | None] = [None] * len(submissions)
+    todo = []
+    for i, submission in enumerate(submissions):
+        cached = cache / f"{cache_key(submission, settings, cap)}.json"
+        if cached.is_file():
+            kept = json.loads(cached.read_text())
+            kept["row"]["cached"] = True
+            results[i] = kept
+        else:
+            todo.append(i)
+    with progress_bar(len(submissions), "gradebook", enabled=progress) as bar:
+        bar.update(len(submissions) - len(todo))
+
+        def keep(i: int, future: Future) -> None:
+            results[i] = future.result()
+            write_json(cache / f"{cache_key(submissions[i], settings, cap)}.json", results[i])
+            bar.update(1)
+            bar.set_postfix_str(f"{submissions[i].name}: {results[i]['row']['status']}")
+
+        def submit(i: int) -> Future:
+            return executor.submit(call_in_one_thread, grade, submissions[i], settings, cap)
+
+        if isinstance(executor, InlineExecutor):  # runs at submit: one at a time, so that the bar moves
+            for i in todo:
+                keep(i, submit(i))
+        else:
+            futures = {submit(i): i for i in todo}
+            for future in as_completed(futures):
+                keep(futures[future], future)
+    return results
+
+
+def run_gradebook(submissions: list[Submission], config: CheckConfig, out: Path, cap: float | None = 300.0,
+                  jobs: int | None = None, scheduler: str | None = None, progress: bool | None = None) -> Gradebook:
+    """Grade every submission and write the gradebook into ``out`` (see the module docstring)."""
+    start = time.perf_counter()
+    pool = make_executor(jobs, scheduler)
+    finished = False
+    try:
+        results = grade_all(submissions, config, out, cap, pool, progress)
+        finished = True
+    finally:
+        if finished:
+            pool.shutdown(wait=True)
+        else:  # interrupted: nobody will read the other results
+            abort(pool)
+    book = Gradebook([r["row"] for r in results], [r["report"] for r in results], describe(pool),
+                     time.perf_counter() - start)
+    write(book, Path(out))
+    return book
+
+
+def to_csv(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ROW_FIELDS)
+    for r in rows:
+        writer.writerow(["" if r.get(k) is None else r.get(k) for k in ROW_FIELDS])
+    return buffer.getvalue()
+
+
+def to_page(book: Gradebook) -> str:
+    """One self-contained HTML page: the table (each row links to its card), then every card."""
+    e = html.escape
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(book.counts().items()))
+    rows = "".join(
+        f"<tr><td><a href='#s{i}'>{e(r['submission'])}</a></td><td>{e(r['status'])}</td><td>{r['failed']}/"
+        f"{r['checks']}</td><td>{e(str(r['first_wrong'] or '-'))}</td><td>{e(r['diagnosis'])}</td>"
+        f"<td>{r['seconds']:.1f}</td></tr>" for i, r in enumerate(book.rows))
+    cards = "".join(
+        f"<section id='s{i}'><h2>{e(r['submission'])}</h2>"
+        + (to_html(Report.from_dict(report)) if report is not None else f"<p>{e(r['diagnosis'])}</p>")
+        + "</section>" for i, (r, report) in enumerate(zip(book.rows, book.reports)))
+    return ("<!doctype html><html><head><meta charset='utf-8'><title>mlp-parity gradebook</title><style>"
+            "body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top}</style></head><body>"
+            f"<h1>Gradebook</h1><p>{len(book.rows)} submissions: {e(counts)}</p><table><tr><th>submission</th>"
+            "<th>status</th><th>failed/checks</th><th>first wrong</th><th>diagnosis</th><th>seconds</th></tr>"
+            f"{rows}</table>{cards}</body></html>\n")
+
+
+def write(book: Gradebook, out: Path) -> None:
+    """gradebook.csv, gradebook.json and gradebook.html in ``out``, replaced together."""
+    with OutputSet() as outputs:
+        outputs.write_text(out / "gradebook.csv", to_csv(book.rows))
+        outputs.write_json(out / "gradebook.json", {"summary": {"submissions": len(book.rows), **book.counts()},
+                                                    "executor": book.executor, "seconds": book.seconds,
+                                                    "rows": book.rows, "reports": book.reports})
+        outputs.write_text(out / "gradebook.html", to_page(book))

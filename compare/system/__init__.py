@@ -1,0 +1,1 @@
+"""Operating-system plumbing every layer may use (standard library only): process lifetimes."""
