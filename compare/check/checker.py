@@ -60,8 +60,8 @@ class Checker(ForwardAndGradientChecks, StateChecks, TrainingAndLossChecks):
     def run(self) -> None:
         built = self.subject.build()
         if not built.ok:
-            code = "timeout" if built.timed_out else "exception"
-            self.add(say("check.construct"), "construct", False, findings=[Finding.of(code, error=built.error)])
+            self.add(say("check.construct"), "construct", False, findings=[
+                Finding.of("timeout" if built.timed_out else "exception", error=built.error)])
             return
         self.check_forward()
         self.check_gradients()

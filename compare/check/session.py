@@ -98,8 +98,9 @@ class CheckSession:
         except (TypeError, ValueError):
             return None, Finding.of("wrong_return", "not_array", what=what, kind=type(value).__name__)
         if arr.shape != (self.n, self.n_out):
-            variant = "output_transposed" if arr.shape == (self.n_out, self.n) else "output"
-            return None, Finding.of("wrong_shape", variant, what=what, shape=arr.shape, expected=(self.n, self.n_out))
+            transposed = arr.shape == (self.n_out, self.n)
+            return None, Finding.of("wrong_shape", "output_transposed" if transposed else "output", what=what,
+                                    shape=arr.shape, expected=(self.n, self.n_out))
         if not np.all(np.isfinite(arr)):
             return None, Finding.of("not_finite", "output", what=what)
         return arr, None

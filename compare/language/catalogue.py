@@ -80,11 +80,11 @@ class Catalogue:
                         raise ValueError(f"{key!r} is defined twice in the {lang} catalogues of {folders}")
                     self.templates.setdefault(key, {})[lang] = template
 
-    def text(self, key: str, lang: str, **values) -> str:
+    def text(self, key: str, lang: str, /, **values) -> str:
         """The sentence ``key`` in ``lang`` with ``values`` filled in."""
         return _Filler(self, check_lang(lang)).format(self.templates[key][lang], **values)
 
-    def say(self, key: str, **values) -> Said:
+    def say(self, key: str, /, **values) -> Said:
         """The English sentence ``key``, remembering how it was made (see :class:`Said`)."""
         return Said(self.text(key, "en", **values), key, values)
 
