@@ -28,6 +28,7 @@ ce       -1/N sum y log p,  p = softmax(z) per row    (p sum_c y - y) / N  Cross
 ce_sum   -sum y log p                                 p sum_c y - y        CrossEntropyLoss("sum")
 bce      -mean(y log p + (1-y) log(1-p)),  sigmoid    (p - y) / (N*C)      BCEWithLogitsLoss()
 bce_sum  -sum(y log p + (1-y) log(1-p))               p - y                BCEWithLogitsLoss("sum")
+bce_n    -1/N sum(y log p + (1-y) log(1-p))            (p - y) / N          BCEWithLogitsLoss("sum") / N
 =======  ===========================================  ===================  ===========================
 
 (For one-hot rows sum_c y = 1 and dL/dz = (p - y)/N: the classic "output delta a - y",
@@ -130,6 +131,14 @@ def bce_sum_grad(z, y):
     return sigmoid(z) - y
 
 
+def bce_n(z, y):
+    return bce_sum(z, y) / z.shape[-2]
+
+
+def bce_n_grad(z, y):
+    return bce_sum_grad(z, y) * z.dtype.type(1.0 / z.shape[-2])
+
+
 def bce(z, y):
     return bce_sum(z, y) / outputs(z)
 
@@ -170,8 +179,8 @@ def grad_of_output(name: str, output_activation: str, s, y):
 
 
 def _reduction(name: str, s) -> int:
-    """What a mean-reduced classification loss divides by: N rows (ce) or N*C entries (bce)."""
-    return s.shape[-2] if get_loss(name).link == "softmax" else outputs(s)
+    """What a mean-reduced classification loss divides by: N rows (ce, bce_n) or N*C entries (bce)."""
+    return s.shape[-2] if get_loss(name).link == "softmax" or name == "bce_n" else outputs(s)
 
 
 def one_hot(labels, n_classes: int, dtype="float64") -> np.ndarray:
@@ -211,6 +220,8 @@ LOSSES: dict[str, LossEntry] = {
     "bce": LossEntry(bce, bce_grad, "binary cross-entropy of sigmoid outputs, averaged over N*C", link="sigmoid"),
     "bce_sum": LossEntry(bce_sum, bce_sum_grad, "binary cross-entropy of sigmoid outputs, summed", samples="sum",
                          link="sigmoid"),
+    "bce_n": LossEntry(bce_n, bce_n_grad, "binary cross-entropy summed over the outputs, averaged over N (Nielsen's "
+                       "cross-entropy cost)", link="sigmoid"),
 }
 
 # Other spellings people use for the same conventions (``--loss mean`` in the check, a course's "half-sum").

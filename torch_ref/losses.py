@@ -16,6 +16,7 @@ ce          ``F.cross_entropy(z, y)``               (``nn.CrossEntropyLoss()``, 
 ce_sum      ``F.cross_entropy(z, y, reduction="sum")``
 bce         ``F.binary_cross_entropy_with_logits(z, y)``   (``nn.BCEWithLogitsLoss()``)
 bce_sum     ``F.binary_cross_entropy_with_logits(z, y, reduction="sum")``
+bce_n       ``F.binary_cross_entropy_with_logits(z, y, reduction="sum") / N``
 ==========  ==========================================================================
 
 The cross-entropies take the logits z (the last layer's pre-activation), as torch's losses
@@ -71,6 +72,7 @@ TORCH_LOSSES = {
     "ce_sum": TorchLoss(lambda z, y: _cross_entropy(z, y, "sum"), takes_logits=True),
     "bce": TorchLoss(lambda z, y: _binary_cross_entropy(z, y, "mean"), takes_logits=True),
     "bce_sum": TorchLoss(lambda z, y: _binary_cross_entropy(z, y, "sum"), takes_logits=True),
+    "bce_n": TorchLoss(lambda z, y: _binary_cross_entropy(z, y, "sum") / z.shape[-2], takes_logits=True),
 }
 
 

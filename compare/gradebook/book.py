@@ -17,13 +17,11 @@ table and every submission's report card, one self-contained page), replaced tog
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import html
-import io
 import json
 import time
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -34,7 +32,8 @@ from compare.files.atomic import OutputSet, write_json
 from compare.gradebook.grading import ROW_FIELDS, grade
 from compare.gradebook.submissions import Submission
 from compare.present.progress import progress_bar
-from compare.run.executors import InlineExecutor, abort, describe, make_executor
+from compare.present.tables import csv_text
+from compare.run.executors import abort, describe, make_executor, run_all
 from compare.run.threads import call_in_one_thread
 
 CACHE = ".cache"
@@ -95,13 +94,7 @@ def grade_all(submissions: list[Submission], config: CheckConfig, out: Path, cap
         def submit(i: int) -> Future:
             return executor.submit(call_in_one_thread, grade, submissions[i], settings, cap)
 
-        if isinstance(executor, InlineExecutor):  # runs at submit: one at a time, so that the bar moves
-            for i in todo:
-                keep(i, submit(i))
-        else:
-            futures = {submit(i): i for i in todo}
-            for future in as_completed(futures):
-                keep(futures[future], future)
+        run_all(executor, todo, submit, keep)
     return results
 
 
@@ -123,15 +116,6 @@ def run_gradebook(submissions: list[Submission], config: CheckConfig, out: Path,
                      time.perf_counter() - start)
     write(book, Path(out))
     return book
-
-
-def to_csv(rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(ROW_FIELDS)
-    for r in rows:
-        writer.writerow(["" if r.get(k) is None else r.get(k) for k in ROW_FIELDS])
-    return buffer.getvalue()
 
 
 def to_page(book: Gradebook) -> str:
@@ -157,7 +141,7 @@ def to_page(book: Gradebook) -> str:
 def write(book: Gradebook, out: Path) -> None:
     """gradebook.csv, gradebook.json and gradebook.html in ``out``, replaced together."""
     with OutputSet() as outputs:
-        outputs.write_text(out / "gradebook.csv", to_csv(book.rows))
+        outputs.write_text(out / "gradebook.csv", csv_text(book.rows, ROW_FIELDS))
         outputs.write_json(out / "gradebook.json", {"summary": {"submissions": len(book.rows), **book.counts()},
                                                     "executor": book.executor, "seconds": book.seconds,
                                                     "rows": book.rows, "reports": book.reports})

@@ -20,7 +20,7 @@ one torch thread, as ``compare.trajectory.sweep`` does).
 from __future__ import annotations
 
 import os
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, as_completed
 from urllib.parse import urlsplit
 
 from compare.run.cluster import DaskExecutor
@@ -42,6 +42,18 @@ class InlineExecutor(Executor):
                 raise
             future.set_exception(exc)
         return future
+
+
+def run_all(pool: Executor, keys, submit, collect) -> None:
+    """``collect(key, submit(key))`` for every key, as the tasks finish; on an :class:`InlineExecutor`, which
+    runs a task when it is submitted, one at a time (so a progress bar moves)."""
+    if isinstance(pool, InlineExecutor):
+        for key in keys:
+            collect(key, submit(key))
+        return
+    futures = {submit(key): key for key in keys}
+    for future in as_completed(futures):
+        collect(futures[future], future)
 
 
 def worker_count(jobs: int | None) -> int:

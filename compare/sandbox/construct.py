@@ -87,12 +87,15 @@ def _takes_anything(cls) -> bool:
 
 def _given_sizes(named, request: Request) -> Request:
     """The request with the hidden widths a user fixed through ``--init-args`` (``hidden_size_list=[16, 8]``)."""
+    present = {role for _, role in named}
     for p, role in named:
         value = request.init_args.get(p.name)
         if role not in ("sizes", "hidden_sizes") or not isinstance(value, (list, tuple)) or \
                 not all(isinstance(v, int) and v > 0 for v in value):
             continue
-        hidden = tuple(value) if role == "hidden_sizes" else tuple(value[1:-1])
+        # A sizes list holds what the other parameters do not: beside an input size, the layers after it.
+        start, end = (0 if "input" in present else 1), (None if "output" in present else -1)
+        hidden = tuple(value) if role == "hidden_sizes" else tuple(value[start:end])
         return dataclasses.replace(request, hidden=hidden, hidden_given=True)
     return request
 

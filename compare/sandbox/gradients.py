@@ -155,8 +155,13 @@ def unpacked(method, out) -> dict:
     the same order (``backward(X, y, h, output)``): the returned values, by the backward's argument names."""
     if not isinstance(out, (tuple, list)) or len(out) < 2:
         return {}
-    rest = [name for name, role, needed in argument_roles(method) if needed and role not in SUPPLIED]
-    return dict(zip(rest, out)) if len(rest) == len(out) else {}
+    named = [(name, role) for name, role, needed in argument_roles(method) if needed and role not in SUPPLIED]
+    if len(named) == len(out):
+        return {name: value for (name, _), value in zip(named, out)}
+    # (output, cache) and a backward that takes only the cache (``gradient_descent(Y, cache, alpha)``).
+    if len(out) == 2 and [role for _, role in named] == ["cache"]:
+        return {named[0][0]: out[1]}
+    return {}
 
 
 def read_gradients(ctx, obj, method: str, source: str, batch: Batch, lr: float | None,

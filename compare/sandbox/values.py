@@ -90,6 +90,10 @@ def map_gradients(value, layouts: list[ParamLayout], n_rows: int) -> tuple[dict 
     ones but whose shapes fit the parameters one to one).
     """
     found = arrays_of(value)
+    if isinstance(value, dict):  # a dict names every gradient, arrays or not (a ragged object array ...)
+        named = _by_name([(str(k), v) for k, v in value.items()], layouts)
+        if len(named) == len(layouts):
+            return named, say("how.by_name")
     if not found:
         return None, say("how.no_array")
     named = _by_name(found, layouts)

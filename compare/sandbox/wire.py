@@ -23,6 +23,7 @@ import struct
 import numpy as np
 
 from compare.language.catalogue import Said
+from compare.sandbox.texts import say
 
 MAX_MESSAGE = 256 * 2**20   # bytes: far above a check's arrays (a few MB), far below the machine's memory
 _LENGTH = struct.Struct(">Q")
@@ -44,7 +45,7 @@ def encode(value, arrays: list[bytes]):
         return {"__said__": [str(value), value.key, encode(value.values, arrays)]}
     if isinstance(value, np.ndarray):
         if value.dtype == object or value.dtype.kind not in "biufc":
-            return {"__object__": f"ndarray of {value.dtype}"}
+            return {"__object__": encode(say("wire.object_array", dtype=str(value.dtype), shape=value.shape), arrays)}
         arrays.append(_npy(np.ascontiguousarray(value)))
         return {"__array__": len(arrays) - 1}
     if isinstance(value, np.generic):
@@ -74,7 +75,8 @@ def decode(value, arrays: list[np.ndarray]):
         if "__float__" in value:
             return float(value["__float__"])
         if "__object__" in value:
-            return Opaque(value["__object__"])
+            type_name = decode(value["__object__"], arrays)
+            return Opaque(type_name if isinstance(type_name, str) else "object")
         if "__said__" in value:
             return _said(value["__said__"], arrays)
         return {k: decode(v, arrays) for k, v in value.items()}

@@ -10,14 +10,13 @@ reads the defaults from here.
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from compare.present.tables import csv_text
 from handmade.contract.plan import TrainPlan
 from handmade.contract.spec import MLPSpec, check_data
 
@@ -147,9 +146,4 @@ def summarize_rows(rows: list[dict]) -> dict:
 
 def rows_to_csv(rows: list[dict]) -> str:
     """The rows as CSV text (columns ``CSV_COLUMNS``; None as empty, floats repr'd exactly)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in CSV_COLUMNS])
-    return buffer.getvalue()
+    return csv_text(rows, CSV_COLUMNS)

@@ -36,11 +36,11 @@ from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
 from compare.present.progress import progress_bar
-from compare.run.executors import InlineExecutor, abort, capacity, describe, make_executor
+from compare.run.executors import abort, capacity, describe, make_executor, run_all
 from compare.run.threads import call_in_one_thread
 from compare.trajectory.grid import MAX_GROUP, Cell, SweepSetup, group_cells, summarize_rows, validate
 from compare.trajectory.resync import settle_parting
@@ -153,13 +153,7 @@ def run_sweep(cells: list[Cell], setup: SweepSetup, jobs: int | None = None, exe
             def submit(members: list[int]) -> Future:
                 return pool.submit(call_in_one_thread, task, [cells[i] for i in members], setup)
 
-            if isinstance(pool, InlineExecutor):  # runs at submit: submit one at a time so the bar moves
-                for members in groups:
-                    collect(members, submit(members))
-            else:
-                futures = {submit(members): members for members in groups}
-                for future in as_completed(futures):
-                    collect(futures[future], future)
+            run_all(pool, groups, submit, collect)
         finished = True
     finally:
         if own and finished:

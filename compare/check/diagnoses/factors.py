@@ -73,12 +73,12 @@ def explain_factor(c: float, n: int, n_out: int, tol: float, loss: str = "mse") 
 def gradient_scale(loss: str, n: int, n_out: int) -> float:
     """The factor in front of each family's plain output delta (s - y, or p - y) in ``loss``'s gradient."""
     return {"mse": 2.0 / (n * n_out), "sse": 2.0, "half_sse": 1.0, "half_sse_n": 1.0 / n,
-            "ce": 1.0 / n, "ce_sum": 1.0, "bce": 1.0 / (n * n_out), "bce_sum": 1.0}[loss]
+            "ce": 1.0 / n, "ce_sum": 1.0, "bce": 1.0 / (n * n_out), "bce_sum": 1.0, "bce_n": 1.0 / n}[loss]
 
 
 def loss_for_factor(c: float, declared: str, n: int, n_out: int, tol: float) -> str | None:
     """The named loss (of the declared loss's family) whose gradient is ``c`` times the declared one's, if any."""
-    for name in ("mse", "sse", "half_sse", "half_sse_n", "ce", "ce_sum", "bce", "bce_sum"):
+    for name in ("mse", "sse", "half_sse", "half_sse_n", "ce", "ce_sum", "bce", "bce_sum", "bce_n"):
         if name != declared and family(name) == family(declared) and \
                 close(c * gradient_scale(declared, n, n_out), gradient_scale(name, n, n_out), tol):
             return name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from compare.check.findings import Finding
+from compare.check.texts import say
 
 
 def shape_findings(name: str, arr, expected: tuple, n_rows: int) -> tuple[str, Finding | None]:
@@ -29,11 +30,14 @@ def gradient_array(name: str, value) -> tuple[np.ndarray | None, Finding | None]
 
     A complex array whose imaginary part is all zero is taken by its real part (nothing is lost).
     """
-    if not isinstance(value, np.ndarray) or value.dtype.kind not in "biufc":
+    if isinstance(value, np.ndarray) and value.dtype.kind not in "biufc":
+        return None, Finding.of("wrong_return", "object_array", name=name, dtype=str(value.dtype), shape=value.shape)
+    if not isinstance(value, np.ndarray):
         if value is None:
             return None, Finding.of("wrong_return", "none", name=name)
-        kind = getattr(value, "type_name", type(value).__name__)
-        return None, Finding.of("wrong_return", "not_numbers", name=name, kind=kind)
+        kind = getattr(value, "type_name", None) or say("phrase.a_kind", kind=type(value).__name__)
+        return None, Finding.of("wrong_return", "ragged" if "object values" in kind else "not_numbers", name=name,
+                                kind=kind)
     if value.dtype.kind == "c":
         imaginary = float(np.max(np.abs(value.imag), initial=0.0))
         if imaginary > 0:

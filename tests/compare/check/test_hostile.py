@@ -198,6 +198,8 @@ BROKEN_BACKWARDS = {
                            "backward returned a tuple of 3 (nothing in it fits b2 (1, 3))"),
     "a string": ('return "done"', "backward", "returned a str"),
     "a wrongly shaped array": ("return dW1, db1, dW2, db2[:, :2]", "gradient b2", "wrong shape"),
+    "a ragged object array": ('return {"W1": dW1, "b1": db1, "W2": dW2, "b2": np.array([db2, 0], dtype=object)}',
+                              "gradient b2", "db2 is an array of object values, shape (2,), not an array of numbers"),
 }
 
 

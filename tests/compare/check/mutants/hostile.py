@@ -8,25 +8,13 @@ finding (or pass, where its gradients are right).
 """
 
 import atexit
-import importlib.util
 import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
-
-
-def _correct_network() -> type:
-    spec = importlib.util.spec_from_file_location("_hostile_correct", Path(__file__).with_name("correct.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.NeuralNetwork
-
-
-NeuralNetwork = _correct_network()
-FOREVER = 30.0
+from misbehaving import FOREVER, NeuralNetwork  # noqa: E402 - beside this file: the correct network, "forever"
 
 
 class PatchesTorch(NeuralNetwork):
