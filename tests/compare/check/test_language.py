@@ -27,6 +27,7 @@ from compare.check.findings import Finding
 from compare.check.report import render, to_html
 from compare.check.results import Report
 from compare.check.texts import TEXT
+from compare.cli.main import main
 from compare.language.catalogue import LANGS, Catalogue, Said
 from compare.sandbox import wire
 from compare.sandbox.texts import TEXT as SANDBOX_TEXT
@@ -276,3 +277,21 @@ def test_the_russian_card_reads_as_the_english_one_does(reports):
                           "найдены расхождения с torch"
     html = to_html(report, "ru")
     assert "не пройдено" in html and "<th>проверка</th>" in html and "умноженный" not in html
+
+
+def test_the_command_line_prints_the_russian_card_and_writes_the_same_json(tmp_path, capsys):
+    out = tmp_path / "card.json"
+    assert main(["check", str(CATALOGUE.CORRECT), "--lang", "ru", "--dtype", "float64", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[-1].endswith(": всё совпадает с torch")
+    assert "выход прямого прохода верно" in " ".join(printed.split())
+    written = json.loads(out.read_text())
+    assert written["checks"][0]["name"] == "forward output" and written["status"] == "passed"   # English data
+
+
+def test_a_gradebook_in_russian_is_refused_in_one_line(tmp_path, capsys):
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text(Path(CATALOGUE.CORRECT).read_text())
+    assert main(["check", str(tmp_path / "a.py"), str(tmp_path / "b.py"), "--lang", "ru"]) == 2
+    err = capsys.readouterr().err
+    assert "a gradebook of several submissions is written in English" in err and len(err.splitlines()) == 1
