@@ -7,6 +7,7 @@ includes imports inside functions: a cycle hidden in a function is still a cycle
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ MAX_LINES = 300
 # compare/: a package may import its own modules and those of lower layers, never a higher or a sibling layer.
 COMPARE_LAYERS = {
     "__main__": 8,
-    "measure": 0, "system": 0,
+    "measure": 0, "system": 0, "language": 0,
     "files": 1, "present": 1, "run": 1, "sandbox": 1,
     "figures": 2,
     "step": 3,
@@ -192,6 +193,12 @@ def test_handmade_imports_only_point_down_and_never_torch():
     assert sorted(set(wrong)) == []
 
 
+# What the child process running a user's class may import of compare: its own package, its lifetime
+# (compare.system), and the sentences it says (compare.language: the standard library and handmade's error
+# type, see below).
+SANDBOX_MAY_IMPORT = ("compare.sandbox", "compare.system", "compare.language")
+
+
 def test_the_sandbox_runs_user_code_without_torch():
     """compare.sandbox is what the child process running a user's class imports: numpy and handmade's
     formulas only, so a class that patches torch (or a machine where torch is slow to load) cannot touch
@@ -200,7 +207,18 @@ def test_the_sandbox_runs_user_code_without_torch():
              for module in MODULES if module.startswith("compare.sandbox")
              for target, line, _ in imports(MODULES[module])
              if target.split(".")[0] in ("torch", "torch_ref", "matplotlib")
-             or (target.startswith("compare") and not target.startswith(("compare.sandbox", "compare.system")))]
+             or (target.startswith("compare") and not target.startswith(SANDBOX_MAY_IMPORT))]
+    assert sorted(set(wrong)) == []
+
+
+def test_the_language_package_needs_only_the_standard_library():
+    """compare.language is imported by the sandbox's child process: no third-party package (not even
+    numpy), nothing of compare but itself, and of handmade only the error type."""
+    wrong = [f"{where(module, line)}: {target}"
+             for module in MODULES if module.startswith("compare.language")
+             for target, line, _ in imports(MODULES[module])
+             if target.split(".")[0] not in sys.stdlib_module_names and target != "__future__"
+             and not target.startswith(("compare.language", "handmade.contract.errors"))]
     assert sorted(set(wrong)) == []
 
 

@@ -4,8 +4,8 @@
 target such as ``"student.py:Net"``) from Python or a notebook (``compare.check.api``); the command
 line calls ``compare.check.checker.run_check``. The class is understood by discovery (in the
 process that runs the user's code: ``compare.sandbox``), compared with torch from the same initial
-weights, and every mismatch is diagnosed from the arrays (``diagnoses``). ``render(report)`` is the
-report card, ``to_json(report)`` its JSON.
+weights, and every mismatch is diagnosed from the arrays (``diagnoses``). ``render(report, lang)`` is the
+report card in English or Russian (also ``report.render("ru")``), ``to_json(report)`` its JSON.
 
 This package's top level imports neither torch nor the checks, so that a notebook importing it stays
 light; the checks run in the process that holds the torch reference.

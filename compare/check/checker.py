@@ -41,6 +41,7 @@ from compare.check.link import ChildLink
 from compare.check.results import Check, CheckConfig, Report, check_batches
 from compare.check.state_checks import StateChecks
 from compare.check.subject import Subject
+from compare.check.texts import say
 from compare.check.training_checks import TrainingAndLossChecks
 from compare.sandbox.construct import Request
 from handmade.contract.errors import InvalidInput
@@ -59,8 +60,8 @@ class Checker(ForwardAndGradientChecks, StateChecks, TrainingAndLossChecks):
     def run(self) -> None:
         built = self.subject.build()
         if not built.ok:
-            code = "timeout" if built.timed_out else "exception"
-            self.add("construct", "construct", False, findings=[Finding(code, built.error)])
+            self.add(say("check.construct"), "construct", False, findings=[
+                Finding.of("timeout" if built.timed_out else "exception", error=built.error)])
             return
         self.check_forward()
         self.check_gradients()
@@ -86,12 +87,12 @@ def check_with(link, target: str, config: CheckConfig) -> Report:
     config = dataclasses.replace(config, loss=canonical_loss(config.loss))
     report = Report(target, config)
     loaded = link.request({"op": "load", "target": target, "class_name": config.class_name,
-                           "adapter": config.adapter}, f"loading {target}", setup=True)
+                           "adapter": config.adapter}, say("what.loading", target=target), setup=True)
     if loaded.usage:
         raise InvalidInput(loaded.error)
     if not loaded.ok:
-        report.checks.append(Check("load", "construct", "float64", False, findings=[Finding(
-            "timeout" if loaded.timed_out else "exception", loaded.error)]))
+        report.checks.append(Check(say("check.load"), "construct", "float64", False, findings=[Finding.of(
+            "timeout" if loaded.timed_out else "exception", error=loaded.error)]))
         return report
     report.target = loaded.value["label"]
     report.notes += loaded.value["notes"]
@@ -119,26 +120,26 @@ def discover(link, config: CheckConfig, report: Report) -> dict | None:
     avoid: dict[str, tuple] = {}   # method -> (how calling it ended the process, whether it hung): not called again
     while True:
         found = link.request({"op": "discover", "request": dataclasses.asdict(request), "data": data,
-                              **network, "avoid": avoid}, "understanding the class")
+                              **network, "avoid": avoid}, say("what.understanding"))
         if not (found.died and link.calling and link.calling[1] not in avoid and len(avoid) < MAX_AVOIDED):
             break
         avoid[link.calling[1]] = (found.error, found.timed_out)
     if not found.ok:
-        report.checks.append(Check("construct", "construct", "float64", False, findings=[Finding(
-            "timeout" if found.timed_out else "exception", found.error)]))
+        report.checks.append(Check(say("check.construct"), "construct", "float64", False, findings=[Finding.of(
+            "timeout" if found.timed_out else "exception", error=found.error)]))
         return None
     if "not_understood" in found.value:
         report.not_checked = found.value["not_understood"]
         return None
     if "constructor_failed" in found.value:
         failed = found.value["constructor_failed"]
-        report.checks.append(Check("construct", "construct", "float64", False, findings=[Finding(
-            "timeout" if failed["timed_out"] else "exception",
-            failed["error"] if failed["timed_out"] else f"{failed['construction']} raised {failed['error']}")]))
+        report.checks.append(Check(say("check.construct"), "construct", "float64", False, findings=[
+            Finding.of("timeout", error=failed["error"]) if failed["timed_out"] else
+            Finding.of("exception", "raised", what=failed["construction"], error=failed["error"])]))
         return None
     plan = found.value["plan"]
     link.request({"op": "adopt", "plan": plan, "request": dataclasses.asdict(request), **network, "avoid": avoid},
-                 "setting up", setup=True)
+                 say("what.setting_up"), setup=True)
     report.plan = plan
     report.not_checked = plan.get("missing")  # no gradients to compare: the rest is checked, the verdict says so
     return plan

@@ -20,13 +20,13 @@ from compare.check.findings import Finding
 from compare.check.results import Check
 from compare.check.session import CheckSession, call_failed, complete
 from compare.check.subject import Instance
+from compare.check.texts import say
 from compare.measure.differences import rel_diff
 from compare.measure.records import compare_arrays
 from compare.step.parity import torch_step
 from handmade.activations import Activation
 from handmade.contract.errors import InvalidInput
 from handmade.contract.keys import bias_key, weight_key
-from handmade.losses import LOSSES
 
 
 class ForwardAndGradientChecks(CheckSession):
@@ -36,11 +36,12 @@ class ForwardAndGradientChecks(CheckSession):
         inst = self.fresh()
         arr, problem = self.as_output(self.subject.forward(inst, self.data["X"]))
         if problem:
-            self.add("forward output", "forward", False, findings=[problem])
+            self.add(say("check.forward_output"), "forward", False, findings=[problem])
             return
         self.output = arr
         rec = compare_arrays("output", arr, self.ref["output"], self.tol.step)
-        check = self.add("forward output", "forward", rec.passed, rel=rec.max_rel_diff, tolerance=self.tol.step)
+        check = self.add(say("check.forward_output"), "forward", rec.passed, rel=rec.max_rel_diff,
+                         tolerance=self.tol.step)
         if not rec.passed:
             check.findings += self.forward_findings(inst, arr)
 
@@ -52,22 +53,17 @@ class ForwardAndGradientChecks(CheckSession):
             self.subject.set_params(inst, moved)
             again, _ = self.as_output(self.subject.forward(inst, self.data["X"]))
             if again is not None and np.array_equal(again, arr):
-                name = self.subject.name(key)
-                found.append(Finding("param_unused", f"the forward pass does not use {name} "
-                                                     f"(changing {name} leaves the output unchanged)",
-                                     {"param": name}))
+                found.append(Finding.of("param_unused", "forward", param=self.subject.name(key)))
         self.subject.set_params(inst, self.P0)
-        for code, words, alt in dx.forward_alternatives(self.spec, self.P0, self.data["X"]):
+        for alternative, alt in dx.forward_alternatives(self.spec, self.P0, self.data["X"]):
             if dx.rel_error_l2(arr, alt) <= self.dtol:
-                found.append(Finding(code, f"the output matches torch's network in which {words}"))
+                found.append(alternative)
         alpha = dx.leaky_slope_of_forward(self.spec, self.P0, self.data["X"], arr, self.dtol)
         if alpha is not None:
-            found.append(Finding("forward_leaky_slope", f"the output matches a leaky ReLU with slope {alpha:.6g} "
-                                                        f"(declared: {self.spec.activation})", {"slope": alpha}))
-        found += dx.value_findings("the output", arr, self.ref["output"], self.n, self.n_out, self.dtol)
+            found.append(Finding.of("forward_leaky_slope", slope=alpha, declared=self.spec.activation))
+        found += dx.value_findings(say("phrase.the_output"), arr, self.ref["output"], self.n, self.n_out, self.dtol)
         if not found:
-            found.append(Finding("forward_differs", "the output differs from torch's and matches none of the "
-                                                    "tested variants (a bias left out, another activation)"))
+            found.append(Finding.of("forward_differs"))
         return found
 
     def check_gradients(self) -> None:
@@ -76,13 +72,14 @@ class ForwardAndGradientChecks(CheckSession):
         inst = self.fresh()
         fwd = self.subject.forward(inst, self.data["X"])
         if not fwd.ok:
-            self.add("backward", "gradient", False, findings=[call_failed(fwd, "forward")])
+            self.add(say("check.backward"), "gradient", False, findings=[call_failed(fwd, "forward")])
             return
         out = self.subject.backward(inst, self.data["X"], self.data["Y"], fwd.value)
-        for note in inst.notes:
-            self.add("backward updates weights", "note", True, counted=False, findings=[Finding("note", note)])
+        if "updates" in inst.flags:
+            self.add(say("check.backward_updates"), "note", True, counted=False,
+                     findings=[Finding.of("note", "updates", method=self.subject.plan["gradients"]["name"])])
         if not out.ok:
-            self.add("backward", "gradient", False, findings=[call_failed(out, "backward")])
+            self.add(say("check.backward"), "gradient", False, findings=[call_failed(out, "backward")])
             return
         self.flags, self.order = set(inst.flags), list(inst.order)
         order = [key for l in range(self.spec.n_layers - 1, -1, -1) for key in self.subject.keys
@@ -103,7 +100,7 @@ class ForwardAndGradientChecks(CheckSession):
         """
         name = self.subject.name(key)
         ref = self.ref[f"grad {key}"]
-        label = f"gradient {name}"
+        label = say("check.gradient", param=name)
         arr, precision = dx.gradient_array(f"d{name}", raw)
         if arr is None:
             return self.add(label, "gradient", False, param=name, findings=[precision]), None
@@ -119,10 +116,8 @@ class ForwardAndGradientChecks(CheckSession):
         candidate = self.torch_layout_gradient(key, arr, status)
         if candidate is not None:
             rel = rel_diff(candidate, ref)
-            fixed = "transposed back" if status == "transposed" else "summed over the batch"
-            verdict = "it equals torch's" if rel <= self.tol.step else "it still differs from torch's"
-            problem.message += f"; {fixed}, {verdict} (rel {rel:.2g})"
-            problem.details["rel_after_fix"] = rel
+            verdict = say("phrase.equals_torch") if rel <= self.tol.step else say("phrase.still_differs")
+            problem = problem.extended("fixed", verdict=verdict, rel_after_fix=rel)
         check = self.add(label, "gradient", False, param=name, rel=math.inf, tolerance=self.tol.step,
                          findings=[problem])
         return check, candidate
@@ -141,29 +136,23 @@ class ForwardAndGradientChecks(CheckSession):
             if residual <= self.dtol and len(failing) == len(order):
                 other = dx.loss_for_factor(c, self.spec.loss, self.n, self.n_out, self.dtol)
                 words = dx.explain_factor(c, self.n, self.n_out, self.dtol, self.spec.loss)
-                hint = (f"; that is the gradient of {other} ({LOSSES[other].description}): if your class "
-                        f"implements {other}, run with --loss {other}") if other else ""
-                self.overview.append(Finding("factor" if not dx.close(c, -1, self.dtol) else "sign_flipped",
-                                             f"every gradient is {c:.6g} x torch's: {words}{hint}",
-                                             {"factor": c, "suggested_loss": other}))
+                hint = say("phrase.other_loss_hint", loss=other, description=say(f"loss.{other}")) if other else ""
+                self.overview.append(Finding.of("factor" if not dx.close(c, -1, self.dtol) else "sign_flipped",
+                                                "overview", factor=c, meaning=words, hint=hint, suggested_loss=other))
             if residual > self.dtol and len(failing) == len(order):
                 self.overview += self.other_loss_findings(user, order)
             zero_y = torch_step(self.spec, self.P0, self.data["X"], np.zeros_like(self.data["Y"]))
             c0, residual0 = dx.fit_factor(user, dx.joint([zero_y[f"grad {k}"] for k in order]))
             if residual0 <= self.dtol:
-                scale = "" if dx.close(c0, 1.0, self.dtol) else f" ({c0:.6g} x torch's gradient with y = 0)"
-                checks[first].findings.append(Finding(
-                    "backprop_output", f"the gradients are those of back-propagating the output s instead of the "
-                                       f"error s - y{scale}: the targets are ignored", {"factor": c0}))
+                scale = "" if dx.close(c0, 1.0, self.dtol) else say("phrase.times_zero_target", factor=c0)
+                checks[first].findings.append(Finding.of("backprop_output", scale=scale, factor=c0))
         # The first wrong layer walking back from the output, and what its gradients match.
         layer = int(first.split(".")[1])
         keys = [k for k in (weight_key(layer), bias_key(layer)) if k in grads]   # no bias key without biases
         names = tuple(self.subject.name(k) for k in keys)
-        later = "" if layer == L - 1 else " (the layers after it match torch)"
-        self.overview.append(Finding("first_wrong_layer", f"walking back from the output, layer {layer + 1} "
-                                     f"({', '.join(names)}) is the first with a wrong gradient{later}; "
-                                     f"wrong gradients in earlier layers may follow from it",
-                                     {"layer": layer, "param": self.subject.name(first)}))
+        self.overview.append(Finding.of("first_wrong_layer", "output" if layer == L - 1 else "hidden",
+                                        number=layer + 1, names=list(names), layer=layer,
+                                        param=self.subject.name(first)))
         layer_grads = [grads[k] for k in keys]
         if all(g is not None for g in layer_grads) and \
                 not any(f.code == "backprop_output" for f in checks[first].findings):
@@ -187,14 +176,12 @@ class ForwardAndGradientChecks(CheckSession):
         if plan["source"] != "update" or plan["lr_known"]:
             return False
         rate = c * plan["lr"]
-        words = (f"{plan['name']} updates the weights itself and no learning rate is passed to it, set at "
-                 f"construction or kept as an attribute; read back assuming w -= gradient, every gradient is "
-                 f"{c:.6g} x torch's - exactly what a built-in rate of {rate:.6g} gives")
+        finding = Finding.of("rate_unknown", method=plan["name"], factor=c, rate=rate)
         for check in checks.values():
-            check.counted, check.findings = False, [Finding("rate_unknown", words, {"factor": c, "rate": rate})]
-        self.not_checked = {"reason": f"the learning rate inside {plan['name']} is not known ({words})",
-                            "fix": "make it return its gradients, or take the learning rate as an argument or a "
-                                   "constructor parameter"}
+            check.counted, check.findings = False, [finding]
+        words = say("finding.rate_unknown", **finding.details)
+        self.not_checked = {"reason": say("not_checked.rate_unknown", method=plan["name"], words=words),
+                            "fix": say("not_checked.rate_unknown_fix")}
         return True
 
     def other_loss_findings(self, user: np.ndarray, order: list[str]) -> list[Finding]:
@@ -214,19 +201,12 @@ class ForwardAndGradientChecks(CheckSession):
             if residual > self.dtol:
                 continue
             named = dx.loss_for_factor(c, other, self.n, self.n_out, self.dtol) or other
-            scale = "" if named != other or dx.close(c, 1.0, self.dtol) else \
-                f", times {c:.6g} ({dx.explain_factor(c, self.n, self.n_out, self.dtol, other)})"
-            link, output = dx.family(other), self.spec.output_activation
-            if link != "squared":
-                why = (f"the output delta a - y is the gradient of cross-entropy through its {link}: right for "
-                       f"{link} + {named}, wrong for {declared}, whose delta is its own derivative times the "
-                       f"{output} derivative")
-            else:
-                why = (f"the output delta carries the {output} derivative, as a squared error's does; with "
-                       f"{declared} the {dx.family(declared)} derivative cancels and the delta is p - y")
-            return [Finding("other_loss", f"every gradient is that of {named} ({LOSSES[named].description}) with a "
-                            f"{output} output{scale}, not of the declared {declared}: {why}. If your class means "
-                            f"{named}, run with --loss {named}", {"loss": named, "factor": c})]
+            scale = "" if named != other or dx.close(c, 1.0, self.dtol) else say(
+                "phrase.times_meaning", factor=c, meaning=dx.explain_factor(c, self.n, self.n_out, self.dtol, other))
+            link = dx.family(other)
+            return [Finding.of("other_loss", "squared" if link == "squared" else "cross_entropy", loss=named,
+                               description=say(f"loss.{named}"), output=self.spec.output_activation, scale=scale,
+                               declared=declared, link=link, declared_link=dx.family(declared), factor=c)]
         return []
 
     def finite_difference_findings(self, grads: dict, checks: dict, failing: list[str]) -> None:
@@ -249,16 +229,10 @@ class ForwardAndGradientChecks(CheckSession):
                 continue  # unusable (missing, NaN), or only its shape is wrong: finite differences add nothing
             err = dx.fd_error(g, dirs[key], numeric[key])
             if not np.any(np.abs(numeric[key]) > 1e-12 * max(1.0, float(np.max(np.abs(self.P0[key]))))):
-                checks[key].findings.append(Finding("param_unused", f"your forward does not depend on {name}, "
-                                                    f"so the true gradient of your loss in {name} is 0"))
+                checks[key].findings.append(Finding.of("param_unused", "loss", param=name))
             elif err <= self.tol.finite_diff:
-                checks[key].findings.append(Finding(
-                    "forward_or_loss_differs", f"d{name} matches finite differences of your own forward and the "
-                    f"{self.spec.loss} loss (rel {err:.1e}): the backward is right for your forward; the "
-                    f"difference is in the forward or in the loss", {"fd_rel": err}))
+                checks[key].findings.append(Finding.of("forward_or_loss_differs", param=name, loss=self.spec.loss,
+                                                       fd_rel=err))
             elif not explained(checks[key]):
-                where = "your forward matches torch's, so " if forward_ok else ""
-                checks[key].findings.append(Finding(
-                    "backward_wrong", f"d{name} matches neither torch's gradient nor finite differences of your "
-                    f"own forward and the {self.spec.loss} loss (rel {err:.2g}): {where}the backward itself is wrong",
-                    {"fd_rel": err}))
+                checks[key].findings.append(Finding.of("backward_wrong", "forward_ok" if forward_ok else None,
+                                                       param=name, loss=self.spec.loss, fd_rel=err))

@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 
+from compare.check.texts import say
 from compare.sandbox import wire
 from compare.sandbox.calls import Outcome
 
@@ -117,11 +118,14 @@ class ChildLink:
     # -- requests ---------------------------------------------------------------------------------------------
     def _died(self, what: str) -> Outcome:
         code = self.process.wait(timeout=10)
-        how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with code {code}"
         if code == -signal.SIGKILL and self.memory:
-            how += " (the memory limit, or the system's out-of-memory killer)"
+            error = say("call.killed_memory", signal=_signal_name(-code), what=self._in(what))
+        elif code < 0:
+            error = say("call.killed", signal=_signal_name(-code), what=self._in(what))
+        else:
+            error = say("call.exited", code=code, what=self._in(what))
         self.stop()
-        return Outcome(error=f"the process running your code {how} in {self._in(what)}", died=True)
+        return Outcome(error=error, died=True)
 
     def _in(self, what: str) -> str:
         """The user's call that was running (the child announces each), else the request's own name."""
@@ -131,8 +135,7 @@ class ChildLink:
         if self.deadline is not None:
             left = self.deadline - time.monotonic()
             if left <= 0:
-                return Outcome(error=f"{what} not made: the time allowed for this class ran out", timed_out=True,
-                               died=True)
+                return Outcome(error=say("call.out_of_time", what=what), timed_out=True, died=True)
             seconds = left if seconds is None else min(seconds, left)
         if self.process is None:
             self.restarts += 1
@@ -148,8 +151,8 @@ class ChildLink:
             except queue.Empty:
                 self.stop()
                 # ``died`` too: the child is gone, and with it its memory of which calls hang.
-                return Outcome(error=f"{self._in(what)} did not return within {self.timeout or seconds:g} s "
-                                     "(the process was stopped)", timed_out=True, died=True)
+                return Outcome(error=say("call.stopped", what=self._in(what), seconds=self.timeout or seconds),
+                               timed_out=True, died=True)
             if isinstance(reply, Exception):
                 return self._died(what)
             if reply.get("op") != "calling":
@@ -188,7 +191,7 @@ class PipeLink:
             wire.send(self.out, request)
             reply = wire.receive(self.into)
         except (OSError, wire.WireError) as exc:
-            return Outcome(error=f"the caller running your code stopped answering in {what} ({exc})", died=True)
+            return Outcome(error=say("call.caller_silent", what=what, error=str(exc)), died=True)
         return Outcome.from_message(reply)
 
     def close(self) -> None:

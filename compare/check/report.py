@@ -4,6 +4,10 @@ Status ``ok``/``FAIL`` for counted checks, ``note`` for information that never
 fails a run (e.g. "backward also updates the weights"). ``rel diff`` is the
 compared tensor's ``max|a - b| / max(|a|, |b|)`` against torch ("inf" when the
 shape is wrong, "-" when the check is not a tensor comparison).
+
+The card is said in English or Russian (``render(report, "ru")``, ``report.render("ru")``):
+the report itself is language-neutral - its sentences remember their templates
+(``compare.check.texts``) - so one check can be read in either language; the JSON is English.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ import html
 import textwrap
 
 from compare.check.results import Report
+from compare.check.texts import TEXT
+from compare.language.catalogue import check_lang
+from compare.language.numbers import localize
 from compare.measure.tolerance import tolerance_for
 from compare.present.numbers import fmt
 from compare.sandbox.plan import describe
@@ -19,67 +26,84 @@ from compare.sandbox.plan import describe
 WIDTH = 100
 
 
-def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=" " * (len(indent) + 2))
+def _wrap(text: str, indent: str, lang: str = "en") -> list[str]:
+    # Russian compounds ("кросс-энтропия") stay whole on one line.
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=" " * (len(indent) + 2),
+                         break_on_hyphens=lang == "en")
 
 
-def render(report: Report) -> str:
+def _t(key: str, lang: str, **values) -> str:
+    return TEXT.text(f"report.{key}", lang, **values)
+
+
+def _number(value, lang: str) -> str:
+    """A relative difference as the tables show it (``fmt``: 1.46e-16, 0.3971), in the card's language."""
+    return localize(fmt(float(value)), lang)
+
+
+def render(report: Report, lang: str = "en") -> str:
     """The terminal report card: what the class was understood as, one table per dtype, the verdict."""
+    check_lang(lang)
     lines = [f"mlp-parity check {report.target}"]
     for note in report.notes:
-        lines += _wrap(note, "  ")
-    lines += _understood(report)
+        lines += _wrap(TEXT.render(note, lang), "  ", lang)
+    lines += _understood(report, lang)
     if report.not_checked is not None and not report.checks:
-        return "\n".join(lines + _not_checked(report))
+        return "\n".join(lines + _not_checked(report, lang))
     for dtype in dict.fromkeys(c.dtype for c in report.checks):
-        lines += _table(report, dtype)
+        lines += _table(report, dtype, lang)
     if report.not_checked is not None:
-        lines += _not_checked(report)
+        lines += _not_checked(report, lang)
     s = report.summary()
-    verdict = {"passed": "everything matches torch", "failed": "differences from torch found",
-               "not checked": "what ran matches torch, but the class was not checked in full"}[report.status]
-    worst = fmt(float(s["worst_rel_diff"]))
-    lines += ["", f"{s['checks']} checks, {s['failed']} failed; worst relative difference {worst}: {verdict}"]
+    verdict = _t(f"verdict.{report.status.replace(' ', '_')}", lang)
+    lines += ["", _t("summary", lang, checks=s["checks"], failed=s["failed"],
+                     worst=_number(s["worst_rel_diff"], lang), verdict=verdict)]
     return "\n".join(lines)
 
 
-def _understood(report: Report) -> list[str]:
+def _understood(report: Report, lang: str) -> list[str]:
     """How the class was driven (the discovered plan) and what it was checked on."""
     if report.plan is None:
         return []
     cfg = report.config
     sizes = "-".join(map(str, report.sizes)) if report.sizes else "?"
-    lines = ["  understood as:"]
+    lines = ["  " + _t("understood", lang) + ":"]
     for line in describe(report.plan):
-        lines += _wrap(line, "    ")
-    return lines + [f"  network {sizes} {cfg.activation} -> {cfg.output_activation}, loss {cfg.loss}"
-                    f"{'' if report.plan['bias'] else ', no biases'}; weights MLPSpec(seed={cfg.seed}).init_params()",
-                    f"  batch: the 3 letters + 2 noisy copies (N = 5); SGD lr {cfg.lr:g}, {cfg.epochs} epochs"]
+        lines += _wrap(TEXT.render(line, lang), "    ", lang)
+    network = _t("network" if report.plan["bias"] else "network_no_bias", lang, sizes=sizes,
+                 activation=cfg.activation, output=cfg.output_activation, loss=cfg.loss, seed=cfg.seed)
+    return lines + ["  " + network, "  " + _t("batch", lang, lr=cfg.lr, epochs=cfg.epochs)]
 
 
-def _table(report: Report, dtype: str) -> list[str]:
+def _table(report: Report, dtype: str, lang: str) -> list[str]:
     """The checks of one dtype: name, status, relative difference, and the findings under each."""
     checks = [c for c in report.checks if c.dtype == dtype]
-    width = max(len(c.name) for c in checks)
-    lines = ["", f"{dtype} (tolerance {tolerance_for(dtype).step:g})",
-             f"  {'check'.ljust(width)}  status  rel diff", f"  {'-' * width}  ------  --------"]
-    for c in checks:
-        rel = "-" if c.rel is None else fmt(float(c.rel))
-        lines.append(f"  {c.name.ljust(width)}  {c.status.ljust(6)}  {rel}")
+    names = [TEXT.render(c.name, lang) for c in checks]
+    statuses = [_t(f"status.{c.status}", lang) for c in checks]
+    head = [_t("column.check", lang), _t("column.status", lang), _t("column.rel", lang)]
+    width = max(len(n) for n in names + head[:1])
+    status_width = max(len(s) for s in statuses + head[1:2])
+    lines = ["", f"{dtype} {_t('tolerance', lang, tolerance=tolerance_for(dtype).step)}",
+             f"  {head[0].ljust(width)}  {head[1].ljust(status_width)}  {head[2]}",
+             f"  {'-' * width}  {'-' * status_width}  {'-' * len(head[2])}"]
+    for c, name, status in zip(checks, names, statuses):
+        rel = "-" if c.rel is None else _number(c.rel, lang)
+        lines.append(f"  {name.ljust(width)}  {status.ljust(status_width)}  {rel}")
         for finding in c.findings:
-            lines += _wrap(finding.message, "      - ")
+            lines += _wrap(finding.say(lang), "      - ", lang)
     overview = report.overview.get(dtype, [])
     if overview:
-        lines.append("  overview:")
+        lines.append("  " + _t("overview", lang) + ":")
         for finding in overview:
-            lines += _wrap(finding.message, "    * ")
+            lines += _wrap(finding.say(lang), "    * ", lang)
     return lines
 
 
-def _not_checked(report: Report) -> list[str]:
-    lines = ["", "NOT CHECKED: the tool could not drive this class" + (" in full." if report.checks else ".")]
-    lines += _wrap(f"what it could not understand: {report.not_checked['reason']}", "  ")
-    lines += _wrap(f"what would help: {report.not_checked['fix']}", "  ")
+def _not_checked(report: Report, lang: str) -> list[str]:
+    lines = ["", _t("not_checked_partly" if report.checks else "not_checked", lang)]
+    reason, fix = (TEXT.render(report.not_checked[key], lang) for key in ("reason", "fix"))
+    lines += _wrap(_t("not_understood", lang, reason=reason), "  ", lang)
+    lines += _wrap(_t("would_help", lang, fix=fix), "  ", lang)
     return lines
 
 
@@ -92,34 +116,41 @@ _STATUS_STYLE = {"ok": "color:#1a7f37", "FAIL": "color:#cf222e;font-weight:bold"
 _VERDICT_STYLE = {"passed": "#1a7f37", "failed": "#cf222e", "not checked": "#9a6700"}
 
 
-def to_html(report: Report) -> str:
+def to_html(report: Report, lang: str = "en") -> str:
     """The report card as HTML (what Jupyter shows for a Report): the same content as :func:`render`."""
+    check_lang(lang)
     e = html.escape
     s = report.summary()
     color = _VERDICT_STYLE[report.status]
+    status = _t(f"result.{report.status.replace(' ', '_')}", lang)
+    counts = _t("html.counts", lang, checks=s["checks"], failed=s["failed"], worst=_number(s["worst_rel_diff"], lang))
     parts = [f"<div class='mlp-parity-check'><p><b>mlp-parity check</b> <code>{e(report.target)}</code>: "
-             f"<b style='color:{color}'>{e(report.status)}</b> ({s['checks']} checks, {s['failed']} failed, worst "
-             f"relative difference {e(fmt(float(s['worst_rel_diff'])))})</p>"]
+             f"<b style='color:{color}'>{e(status)}</b> ({e(counts)})</p>"]
     notes = list(report.notes) + (describe(report.plan) if report.plan is not None else [])
     if notes:
-        parts.append("<details><summary>understood as</summary><ul>" +
-                     "".join(f"<li>{e(line)}</li>" for line in notes) + "</ul></details>")
+        parts.append(f"<details><summary>{e(_t('understood', lang))}</summary><ul>" +
+                     "".join(f"<li>{e(TEXT.render(line, lang))}</li>" for line in notes) + "</ul></details>")
+    head = "".join(f"<th>{e(_t(f'column.{key}', lang))}</th>" for key in ("check", "status", "rel", "findings"))
     for dtype in dict.fromkeys(c.dtype for c in report.checks):
         rows = []
         for c in (c for c in report.checks if c.dtype == dtype):
-            rel = "-" if c.rel is None else fmt(float(c.rel))
-            findings = "".join(f"<li>{e(f.message)}</li>" for f in c.findings)
-            rows.append(f"<tr><td>{e(c.name)}</td><td style='{_STATUS_STYLE[c.status]}'>{c.status}</td>"
-                        f"<td>{e(rel)}</td><td><ul style='margin:0'>{findings}</ul></td></tr>")
-        overview = "".join(f"<li>{e(f.message)}</li>" for f in report.overview.get(dtype, []))
-        parts.append(f"<p><b>{dtype}</b> (tolerance {tolerance_for(dtype).step:g})</p><table>"
-                     "<tr><th>check</th><th>status</th><th>rel diff</th><th>findings</th></tr>"
-                     f"{''.join(rows)}</table>" + (f"<ul>{overview}</ul>" if overview else ""))
+            rel = "-" if c.rel is None else _number(c.rel, lang)
+            findings = "".join(f"<li>{e(f.say(lang))}</li>" for f in c.findings)
+            rows.append(f"<tr><td>{e(TEXT.render(c.name, lang))}</td><td style='{_STATUS_STYLE[c.status]}'>"
+                        f"{e(_t(f'status.{c.status}', lang))}</td><td>{e(rel)}</td>"
+                        f"<td><ul style='margin:0'>{findings}</ul></td></tr>")
+        overview = "".join(f"<li>{e(f.say(lang))}</li>" for f in report.overview.get(dtype, []))
+        parts.append(f"<p><b>{dtype}</b> {e(_t('tolerance', lang, tolerance=tolerance_for(dtype).step))}</p>"
+                     f"<table><tr>{head}</tr>{''.join(rows)}</table>" + (f"<ul>{overview}</ul>" if overview else ""))
     if report.not_checked is not None:
-        parts.append(f"<p><b>not checked</b>: {e(report.not_checked['reason'])}<br>what would help: "
-                     f"{e(report.not_checked['fix'])}</p>")
+        reason, fix = (TEXT.render(report.not_checked[k], lang) for k in ("reason", "fix"))
+        parts.append(f"<p><b>{e(_t('result.not_checked', lang))}</b>: {e(reason)}<br>"
+                     f"{e(_t('would_help', lang, fix=fix))}</p>")
     return "".join(parts) + "</div>"
 
 
-# Jupyter shows a Report as its HTML card (the result type stays free of presentation code).
+# Jupyter shows a Report as its HTML card (the result type stays free of presentation code); the card in
+# another language: ``report.render("ru")``, ``IPython.display.HTML(report.to_html("ru"))``.
 Report._repr_html_ = to_html
+Report.render = render
+Report.to_html = to_html

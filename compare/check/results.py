@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from compare.check.findings import Finding
+from compare.check.texts import say
 from compare.measure.records import summarize
 from compare.sandbox.calls import Outcome
 from handmade.data import letters, noisy_letters
@@ -198,10 +199,10 @@ def reported_loss(outcome: Outcome) -> tuple[float, float, str] | None:
     value = outcome.value
     try:
         if isinstance(value, (list, tuple, np.ndarray)) and len(value) > 0:
-            return float(np.asarray(value[0], dtype=np.float64).ravel()[0]), 0.0, "returned list"
+            return float(np.asarray(value[0], dtype=np.float64).ravel()[0]), 0.0, say("loss_source.returned_list")
         if isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
-            return float(value), 0.0, "returned value"
+            return float(value), 0.0, say("loss_source.returned_value")
     except (TypeError, ValueError):
         pass
     parsed = parse_reported_loss(outcome.stdout)
-    return (parsed[0], parsed[1], "printed") if parsed else None
+    return (parsed[0], parsed[1], say("loss_source.printed")) if parsed else None

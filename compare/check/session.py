@@ -29,12 +29,12 @@ def call_failed(outcome: Outcome, what: str) -> Finding:
     """The finding for a call into user code that failed: it timed out, its process died, it returned
     something that is not what was asked for, or ``<what> raised <error>``."""
     if outcome.timed_out:
-        return Finding("timeout", outcome.error)
+        return Finding.of("timeout", error=outcome.error)
     if outcome.died:
-        return Finding("process_died", outcome.error)
+        return Finding.of("process_died", error=outcome.error)
     if isinstance(outcome.value, dict) and outcome.value.get("wrong_return"):
-        return Finding("wrong_return", outcome.error)
-    return Finding("exception", f"{what} raised {outcome.error}")
+        return Finding.of("wrong_return", error=outcome.error)
+    return Finding.of("exception", "raised", what=what, error=outcome.error)
 
 
 def complete(grads: dict | None) -> bool:
@@ -91,18 +91,18 @@ class CheckSession:
             return None, call_failed(outcome, what)
         value = outcome.value
         if isinstance(value, (tuple, list)):
-            return None, Finding("wrong_return", f"{what} returned a {type(value).__name__} of {len(value)}; "
-                                                 f"it should return the output array ({self.n}, {self.n_out})")
+            return None, Finding.of("wrong_return", "sequence", what=what, kind=type(value).__name__,
+                                    length=len(value), expected=(self.n, self.n_out))
         try:
             arr = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
-            return None, Finding("wrong_return", f"{what} returned {type(value).__name__}, not an array")
+            return None, Finding.of("wrong_return", "not_array", what=what, kind=type(value).__name__)
         if arr.shape != (self.n, self.n_out):
-            hint = " (transposed)" if arr.shape == (self.n_out, self.n) else ""
-            return None, Finding("wrong_shape", f"{what} returned shape {arr.shape}{hint}, expected "
-                                                f"({self.n}, {self.n_out})")
+            transposed = arr.shape == (self.n_out, self.n)
+            return None, Finding.of("wrong_shape", "output_transposed" if transposed else "output", what=what,
+                                    shape=arr.shape, expected=(self.n, self.n_out))
         if not np.all(np.isfinite(arr)):
-            return None, Finding("not_finite", f"{what} returned NaN/inf")
+            return None, Finding.of("not_finite", "output", what=what)
         return arr, None
 
     def user_gradients(self, inst: Instance, X, Y, output) -> tuple[dict | None, str | None]:

@@ -18,6 +18,7 @@ import numpy as np
 from compare.check import diagnoses as dx
 from compare.check.findings import Finding
 from compare.check.session import CheckSession, complete
+from compare.check.texts import say
 from compare.measure.differences import rel_diff
 from compare.sandbox.calls import Outcome
 
@@ -48,11 +49,9 @@ class StateChecks(CheckSession):
             return
         change = self.joint_rel_diff(other, self.grads)
         passed = change > self.tol.step
-        check = self.add("uses the targets", "targets", passed)
+        check = self.add(say("check.uses_targets"), "targets", passed)
         if not passed:
-            check.findings.append(Finding("ignores_targets", "changing the targets Y leaves every gradient unchanged: "
-                                          "backward does not use Y (it back-propagates the output instead of output "
-                                          "minus target, so training drives every output towards 0)"))
+            check.findings.append(Finding.of("ignores_targets"))
 
     def check_stale_cache(self) -> None:
         if not complete(self.grads):
@@ -61,15 +60,11 @@ class StateChecks(CheckSession):
         if grads is None:
             return
         differ = [self.subject.name(k) for k in self.grads if rel_diff(grads[k], self.grads[k]) > self.tol.step]
-        check = self.add("no stale cache", "cache", not differ)
+        check = self.add(say("check.no_stale_cache"), "cache", not differ)
         if differ:
             same_out = np.array_equal(np.asarray(fwd.value, dtype=np.float64), self.output) \
                 if self.output is not None else False
-            what = "" if same_out else " (the forward output itself changed too)"
-            check.findings.append(Finding("stale_cache", f"after forward(B), forward(A), backward(A) the gradients of "
-                                          f"{', '.join(differ)} differ from those after forward(A), backward(A): "
-                                          f"backward reads values cached by an earlier forward call{what}",
-                                          {"params": differ}))
+            check.findings.append(Finding.of("stale_cache", None if same_out else "output_changed", params=differ))
 
     def check_repeated(self) -> None:
         plan = self.subject.plan["gradients"]
@@ -85,25 +80,17 @@ class StateChecks(CheckSession):
             reads.append(grads)
         first, second = reads
         differ = [self.subject.name(k) for k in self.subject.keys if rel_diff(second[k], first[k]) > self.tol.step]
-        check = self.add("gradients reset between calls", "state", not differ)
+        check = self.add(say("check.gradients_reset"), "state", not differ)
         if not differ:
             return
         c, residual = dx.fit_factor(dx.joint([second[k] for k in self.subject.keys]),
                                     dx.joint([first[k] for k in self.subject.keys]))
         if residual <= self.dtol and dx.close(c, 2.0, self.dtol):
-            check.findings.append(Finding("accumulates", "forward and backward called twice on one object give "
-                                          "twice the gradients the second time: they accumulate across calls (a "
-                                          "`+=` into gradients that are never reset); reset them at the start of "
-                                          "backward, or zero them before each step", {"params": differ}))
+            check.findings.append(Finding.of("accumulates", params=differ))
         else:
-            check.findings.append(Finding("state_between_calls", f"forward and backward called twice on one object "
-                                          f"give other gradients of {', '.join(differ)} the second time: backward "
-                                          "keeps state from one call to the next", {"params": differ}))
+            check.findings.append(Finding.of("state_between_calls", params=differ))
 
     def check_output_kept(self) -> None:
         if "overwrote_output" not in getattr(self, "flags", set()):
             return
-        self.add("output left intact", "state", False, counted=False, findings=[Finding(
-            "overwrote_output", "backward changed the output array its forward returned (an in-place `-=` or `*=` "
-                                "on it?): anything that reads the output afterwards - the loss you print, a second "
-                                "backward - sees the changed values; compute the delta into a new array")])
+        self.add(say("check.output_intact"), "state", False, counted=False, findings=[Finding.of("overwrote_output")])

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from compare.check.texts import say
 from compare.sandbox.calls import Outcome, not_called
 from compare.sandbox.layout import ParamLayout
 from compare.sandbox.plan import describe
@@ -25,7 +26,6 @@ class Instance:
     """One object built in the user's process (by its handle), and what its calls told us."""
 
     handle: int
-    notes: list[str] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)   # "updates", "out_of_order", "overwrote_output"
     order: list[str] = field(default_factory=list)  # the keys in the order the gradients came back, if unusual
 
@@ -38,7 +38,7 @@ def short_names(layouts: list[ParamLayout]) -> dict[str, str]:
             for (key, name), layout in zip(last.items(), layouts)}
 
 
-NO_OBJECT = "no object to call: building the class failed (see the construct check)"
+NO_OBJECT = say("call.no_object")
 
 
 def needs_object(method):
@@ -104,7 +104,7 @@ class Subject:
         if outcome.ok:
             outcome.value = Instance(outcome.value)
         elif not outcome.timed_out and not outcome.died:
-            outcome.error = f"{self.construction_text()} raised {outcome.error}"
+            outcome.error = say("call.raised", what=self.construction_text(), error=outcome.error)
         return outcome
 
     @needs_object
@@ -112,12 +112,12 @@ class Subject:
         """Give the object these weights (torch layout), as arrays of ``dtype`` (default: this round's)."""
         request = {"op": "set_params", "handle": inst.handle, "dtype": dtype or self.dtype,
                    "params": {k: np.asarray(params[k]) for k in self.keys}}
-        return self._call(request, "setting its weights", "set_params")
+        return self._call(request, say("what.setting_weights"), "set_params")
 
     @needs_object
     def get_params(self, inst: Instance) -> dict[str, np.ndarray] | None:
         """The object's weights in torch layout (float64), or None when they are gone or misshapen."""
-        outcome = self._call({"op": "get_params", "handle": inst.handle}, "reading its weights", "get_params")
+        outcome = self._call({"op": "get_params", "handle": inst.handle}, say("what.reading_weights"), "get_params")
         if not outcome.ok or not isinstance(outcome.value, dict):
             return None
         out = {}
@@ -133,7 +133,8 @@ class Subject:
         name = self.plan["forward"]["name"]
         outcome = self._call({"op": "forward", "handle": inst.handle, "X": X}, f"{name}(X)", "forward")
         if outcome.ok and isinstance(outcome.value, dict):
-            outcome.error = f"{name} returned {outcome.value['wrong_output']}, expected ({len(X)}, {self.sizes[-1]})"
+            outcome.error = say("call.wrong_output", method=name, returned=outcome.value["wrong_output"],
+                                expected=(len(X), self.sizes[-1]))
             outcome.value = None
         return outcome
 
@@ -146,8 +147,7 @@ class Subject:
         does over samples), and notes on what the call did besides."""
         grads_plan = self.plan["gradients"]
         if grads_plan is None:
-            return Outcome(error="no method gives gradients (the training method updates the weights but no "
-                                 "gradient can be read from it)")
+            return Outcome(error=say("call.no_gradients"))
         request = {"op": "gradients", "handle": inst.handle, "loss": self.loss,
                    "output_activation": self.output_activation, **self._data(X, Y)}
         outcome = self._call(request, f"{grads_plan['name']}(...)", "backward")
@@ -156,16 +156,15 @@ class Subject:
         read = outcome.value
         if read["grads"] is None:
             return Outcome(value={"wrong_return": True}, stdout=outcome.stdout,
-                           error=f"{read['error'] or grads_plan['name'] + ' gave no gradients'}; expected the "
-                                 f"gradients of {', '.join(self.names[k] for k in self.keys)}")
+                           error=say("call.no_gradients_read", error=read["error"] or say(
+                               "call.gave_no_gradients", method=grads_plan["name"]),
+                                     params=[self.names[k] for k in self.keys]))
         grads = read["grads"]
         if grads_plan["layout"] in ("sample_column", "sample_flat"):
             reduce = np.mean if get_loss(self.loss).samples == "mean" else np.sum
             grads = {k: reduce(g, axis=0) for k, g in grads.items()}
         if read["updated"]:
-            inst.flags.add("updates")
-            inst.notes.append(f"{grads_plan['name']} also updates the weights (it should only compute the "
-                              "gradients; the checker restored them)")
+            inst.flags.add("updates")   # a note on the report card (the checker restored the weights)
         if read["how"] == "out of order":
             inst.flags.add("out_of_order")
             inst.order = list(grads)
@@ -179,7 +178,7 @@ class Subject:
         if train is None:
             return self.checker_sgd(inst, X, Y, epochs, lr)
         request = {"op": "train", "handle": inst.handle, "epochs": epochs, "lr": lr, **self._data(X, Y)}
-        return self._call(request, f"{train['name']}(X, Y, {epochs} epochs)", "train", size=epochs)
+        return self._call(request, say("what.train_call", method=train["name"], epochs=epochs), "train", size=epochs)
 
     def checker_sgd(self, inst: Instance, X, Y, epochs: int, lr: float) -> Outcome:
         """No training method: plain SGD ``p -= lr * g`` with the class's own forward and gradients."""
@@ -192,16 +191,16 @@ class Subject:
                 return grads
             current = self.get_params(inst)
             if current is None:
-                return Outcome(error="the weights are gone or misshapen after a backward pass")
-            misfit = [f"{self.names[k]} has shape {np.shape(grads.value[k])}, expected {self.user_shape(k)}"
+                return Outcome(error=say("call.weights_gone"))
+            misfit = [say("call.misfit", param=self.names[k], shape=np.shape(grads.value[k]),
+                          expected=self.user_shape(k))
                       for k in self.keys if np.shape(grads.value[k]) != self.user_shape(k)]
             try:
                 stepped = {k: current[k] - lr * self.to_torch(k, np.asarray(grads.value[k], dtype=np.float64))
                            for k in self.keys}
             except (ValueError, TypeError) as exc:
-                why = "; ".join(misfit) or str(exc)
                 return Outcome(value={"wrong_return": True},
-                               error=f"no training method, and the checker's SGD could not apply your gradients: {why}")
+                               error=say("call.sgd_failed", why=misfit or [str(exc)]))
             wrote = self.set_params(inst, stepped)
             if not wrote.ok:
                 return wrote

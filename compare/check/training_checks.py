@@ -16,6 +16,7 @@ from compare.check.findings import Finding
 from compare.check.results import reported_loss
 from compare.check.session import CheckSession, call_failed, complete
 from compare.check.subject import Instance
+from compare.check.texts import say
 from compare.sandbox.calls import Outcome
 from handmade.contract.plan import TrainPlan
 from handmade.losses import loss_of_output
@@ -52,7 +53,7 @@ class TrainingAndLossChecks(CheckSession):
         """Why a train call left no weights to compare: it raised or timed out, or the weights are unusable."""
         if not outcome.ok:
             return call_failed(outcome, "train")
-        return Finding("wrong_shape", "after train the weights are missing or have another shape")
+        return Finding.of("wrong_shape", "after_train")
 
     def own_rate(self) -> float | None:
         """The learning rate of a training method that takes none (no argument, no constructor parameter): read
@@ -77,26 +78,23 @@ class TrainingAndLossChecks(CheckSession):
             return  # the checker's SGD would step with gradients read at a rate the tool had to assume
         own = self.own_rate()
         if own is not None:
-            self.add("learning rate", "note", True, counted=False, findings=[Finding(
-                "own_rate", f"{self.subject.plan['train']['name']} takes no learning rate: its own, read from one "
-                            f"step, is {own:.6g}; torch.optim.SGD trains at that rate below", {"rate": own})])
+            self.add(say("check.learning_rate"), "note", True, counted=False, findings=[Finding.of(
+                "own_rate", method=self.subject.plan["train"]["name"], rate=own)])
         lr = own or self.config.lr
         one, inst, after, torch_one = self.train_both(1, lr)
         step_ok = False
         if after is None:
-            check = self.add("one training step", "update", False, findings=[self.training_failure(one)])
+            check = self.add(say("check.one_step"), "update", False, findings=[self.training_failure(one)])
             check.findings += self.order_findings()
         else:
             keys = self.subject.keys
             rel = self.joint_rel_diff(after, torch_one)
             step_ok = rel <= self.tol.step
-            check = self.add("one training step", "update", step_ok, rel=rel, tolerance=self.tol.step)
+            check = self.add(say("check.one_step"), "update", step_ok, rel=rel, tolerance=self.tol.step)
             if not step_ok and self.subject.per_sample_training:
                 gradients_wrong = any(c.kind == "gradient" and not c.passed for c in self.checks)
-                check.findings.append(Finding("follows_from_gradients" if gradients_wrong else "update_wrong",
-                                              "one epoch of one-sample steps differs from torch's SGD one sample at a "
-                                              "time" + (": it follows from the wrong gradients above" if
-                                                        gradients_wrong else "")))
+                check.findings.append(Finding.of("follows_from_gradients") if gradients_wrong else
+                                      Finding.of("update_wrong", "per_sample"))
             elif not step_ok:
                 ref_grads = {k: self.ref[f"grad {k}"].astype(np.float64) for k in keys}
                 step = dx.TrainingStep({k: v.astype(np.float64) for k, v in self.P0.items()}, after, lr,
@@ -110,16 +108,14 @@ class TrainingAndLossChecks(CheckSession):
         """Why a step may pair weights with the wrong gradients: backward returned them in an unusual order."""
         if "out_of_order" not in getattr(self, "flags", set()):
             return []
-        got = ", ".join(f"d{self.subject.name(k)}" for k in self.order)
-        expected = ", ".join(f"d{self.subject.name(k)}" for k in self.subject.keys)
-        return [Finding("wrong_order", f"backward returns the gradients in the order {got} (the checker recognised "
-                                       f"each by its shape), not {expected}: an update that unpacks them in its own "
-                                       "order pairs a weight with another one's gradient")]
+        got = [f"d{self.subject.name(k)}" for k in self.order]
+        expected = [f"d{self.subject.name(k)}" for k in self.subject.keys]
+        return [Finding.of("wrong_order", order=got, expected=expected)]
 
     def check_run(self, step_ok: bool, lr: float) -> None:
         epochs = self.config.epochs
         run, _, after, torch_after = self.train_both(epochs, lr)
-        name = f"training run ({epochs} epochs)"
+        name = say("check.training_run", epochs=epochs)
         if after is None:
             self.add(name, "trajectory", False, findings=[self.training_failure(run)])
             return
@@ -129,14 +125,11 @@ class TrainingAndLossChecks(CheckSession):
         if not passed:
             accumulating = any(f.code == "accumulates" for c in self.checks for f in c.findings)
             if step_ok and accumulating:
-                check.findings.append(Finding("follows_from_accumulation", "one step matches torch but "
-                                              f"{epochs} do not: the gradients accumulate across calls (above)"))
+                check.findings.append(Finding.of("follows_from_accumulation", epochs=epochs))
             elif step_ok:
-                check.findings.append(Finding("trajectory_diverges", f"one step matches torch but {epochs} do not: "
-                                              "state carried from one epoch to the next differs (a stale cache, "
-                                              "momentum, a learning-rate schedule?)"))
+                check.findings.append(Finding.of("trajectory_diverges", epochs=epochs))
             else:
-                check.findings.append(Finding("follows_from_step", "follows from the wrong single step above"))
+                check.findings.append(Finding.of("follows_from_step"))
 
     def linked(self) -> bool:
         """The declared loss is a cross-entropy (computed from probabilities through a log)."""
@@ -147,8 +140,8 @@ class TrainingAndLossChecks(CheckSession):
             return  # no loss to read where the checker's own SGD trained the class
         found = reported_loss(one)
         if found is None:
-            self.add("reported loss", "loss_report", True, counted=False, findings=[Finding(
-                "no_reported_loss", "train neither returns nor prints a loss: nothing to check")])
+            self.add(say("check.reported_loss"), "loss_report", True, counted=False,
+                     findings=[Finding.of("no_reported_loss")])
             return
         value, precision, where = found
         Y = self.data["Y"]
@@ -164,15 +157,15 @@ class TrainingAndLossChecks(CheckSession):
             if later is not None and self.spec.loss in dx.identify_loss(value, later, Y, tol,
                                                                         self.spec.output_activation):
                 passed, after_update, matches = True, True, [self.spec.loss]
-        check = self.add("reported loss", "loss_report", passed, rel=None if after_update else rel, tolerance=tol,
-                         in_worst=precision == 0)
+        check = self.add(say("check.reported_loss"), "loss_report", passed, rel=None if after_update else rel,
+                         tolerance=tol, in_worst=precision == 0)
         if after_update:
-            check.findings.append(Finding("note", f"the {where} loss is measured after the update"))
+            check.findings.append(Finding.of("note", "after_update", where=where))
         elif not passed:
-            names = ", ".join(f"{m} = {dx.formula(m)}" for m in matches) or "none of the usual losses"
-            check.findings.append(Finding("reported_loss", f"train's {where} loss at epoch 1 is {value:.12g}; the "
-                                          f"declared {self.spec.loss} of your output is {declared:.12g}. The "
-                                          f"reported value is: {names}", {"value": value, "matches": matches}))
+            formulas = [say("phrase.loss_formula", loss=m, formula=dx.formula(m)) for m in matches]
+            check.findings.append(Finding.of("reported_loss", None if matches else "none", where=where, value=value,
+                                             loss=self.spec.loss, declared=declared, formulas=formulas,
+                                             matches=matches))
         self.check_loss_is_differentiated(matches, value, where)
 
     def check_loss_is_differentiated(self, matches: list[str], value: float, where: str) -> None:
@@ -180,7 +173,7 @@ class TrainingAndLossChecks(CheckSession):
             return
         name = self.spec.loss if self.spec.loss in matches else matches[0]
         grads_ok = all(c.passed for c in self.checks if c.kind == "gradient")
-        label = "reported loss is differentiated"
+        label = say("check.loss_differentiated")
         if grads_ok and name == self.spec.loss:
             self.add(label, "loss_consistency", True)
             return
@@ -193,8 +186,8 @@ class TrainingAndLossChecks(CheckSession):
         passed = worst <= self.tol.finite_diff
         text = dx.formula(name)
         if passed:
-            self.add(label, "loss_consistency", True, findings=[Finding(
-                "note", f"backward differentiates the reported loss {name} = {text}")])
+            self.add(label, "loss_consistency", True, findings=[Finding.of("note", "differentiates", loss=name,
+                                                                           formula=text)])
             return
         # The reported loss is the declared one and the gradients are wrong: say more only when the
         # gradients are identified as those of another function (else the gradient checks say it all).
@@ -204,11 +197,9 @@ class TrainingAndLossChecks(CheckSession):
             return
         instead = ""
         if known and known[0].code == "backprop_output":
-            instead = "; backward differentiates a function of the output alone (the targets are ignored)"
+            instead = say("phrase.differentiates_output_alone")
         elif known:
-            instead = f"; backward differentiates {known[0].details['suggested_loss']}"
-        self.add(label, "loss_consistency", False, tolerance=self.tol.finite_diff, findings=[Finding(
-            "reported_loss_not_differentiated",
-            f"the {where} loss is {name} = {text}, but backward's gradients are not its gradient (finite "
-            f"differences of it along random directions differ by rel {worst:.2g}){instead}: the number that "
-            f"goes down is not the loss being minimised", {"reported": name, "fd_rel": worst})])
+            instead = say("phrase.differentiates_other", loss=known[0].details["suggested_loss"])
+        self.add(label, "loss_consistency", False, tolerance=self.tol.finite_diff, findings=[Finding.of(
+            "reported_loss_not_differentiated", where=where, reported=name, formula=text, fd_rel=worst,
+            instead=instead)])

@@ -134,6 +134,7 @@ def configure(parser):
     parser.add_argument("--memory-limit", metavar="GIB", type=gibibytes, default=DEFAULT_MEMORY_GIB,
                         help=f"memory the process running your code may take, in GiB (default: "
                              f"{DEFAULT_MEMORY_GIB:g}; 0: no limit; enforced on Linux)")
+    options.add_lang(parser, "language of the report card: en, or ru (the lesson's; the JSON stays English)")
     options.add_json(parser)
     gradebook.configure(parser)
 
@@ -145,6 +146,9 @@ def run(args) -> int:
                          memory=int(args.memory_limit * 2**30) or None, class_name=args.class_name,
                          init_args=args.init_args, adapter=args.adapter)
     if is_batch(args.target):
+        if args.lang != "en":
+            raise InvalidInput(f"--lang {args.lang} is for one class's report card; a gradebook of several "
+                               "submissions is written in English")
         return gradebook.run_batch(args, config)
     target = args.target[0]
     where, _ = split_target(target)
@@ -153,7 +157,7 @@ def run(args) -> int:
     from compare.check.checker import run_check  # torch: only when the command runs
 
     report = run_check(target, config)
-    print(render(report))
+    print(render(report, args.lang))
     if args.json:
         write_json(args.json, to_json(report))
     return {"passed": 0, "failed": 1}.get(report.status, NOT_CHECKED)

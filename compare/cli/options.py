@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from compare.files.weights import check_weights_path
+from compare.language.catalogue import LANGS
 from compare.measure.tolerance import TOLERANCES, loss_floor_fraction, short
 from handmade.activations import Activation
 from handmade.contract.errors import InvalidInput
@@ -178,6 +179,11 @@ def output_dir(text: str) -> str:
     if not os.access(nearest, os.W_OK | os.X_OK):
         raise argparse.ArgumentTypeError(f"cannot write into {text!r}: {str(nearest)!r} is not writable")
     return text
+
+
+def add_lang(parser: argparse.ArgumentParser, help: str) -> None:  # noqa: A002 - argparse's own word
+    """``--lang en|ru``: the language of what the command writes (``compare.language``)."""
+    parser.add_argument("--lang", choices=LANGS, default="en", help=f"{help}; default: %(default)s")
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

@@ -33,8 +33,7 @@ def configure(parser):
                         help="output directory, created if missing; files the tool did not write are left alone "
                              "(default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="reduced study: few seeds and epochs (for tests)")
-    parser.add_argument("--lang", choices=("en", "ru"), default="en",
-                        help="report language (figures always label both); default: %(default)s")
+    options.add_lang(parser, "report language (figures always label both)")
     parser.add_argument("--seed", type=options.nonnegative_int, default=0,
                         help="base seed: fixes every initial weight and noisy sample (default: %(default)s)")
     options.add_json(parser)

@@ -42,8 +42,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from compare.language.catalogue import Said
 from compare.sandbox.capture import StreamCapture
+from compare.sandbox.texts import say
 
+NOT_CALLED = ("call.not_called", "call.not_called_again")   # the sentences of a call skipped after a hang
 
 @dataclass
 class Outcome:
@@ -85,13 +88,13 @@ class CallTimedOut(BaseException):
 
 
 def _user_frame(exc: BaseException, source: str | None) -> str:
-    """`` (at student.py line 42: `d_hidden = d_output @ self.W2`)``: the last frame in the user's file."""
+    """``at student.py line 42: `d_hidden = d_output @ self.W2```: the last frame in the user's file ("" if none)."""
     frames = traceback.extract_tb(exc.__traceback__)
     mine = [f for f in frames if source and Path(f.filename).resolve() == Path(source).resolve()]
     if not mine:
         return ""
     frame = mine[-1]
-    return f" at {Path(frame.filename).name} line {frame.lineno}: `{(frame.line or '').strip()}`"
+    return say("call.at_line", file=Path(frame.filename).name, line=frame.lineno, code=(frame.line or "").strip())
 
 
 _UNREADABLE: set[type] = set()   # exception classes whose __str__ raised or looped once: not tried again
@@ -100,13 +103,15 @@ _UNREADABLE: set[type] = set()   # exception classes whose __str__ raised or loo
 def _message(exc: BaseException) -> str:
     """``str(exc)`` - user code too (an exception class may define ``__str__``): bounded in time and length."""
     if type(exc) in _UNREADABLE:
-        return "(its message could not be read)"
+        return say("call.unreadable_message")
+    if exc.args and isinstance(exc.args[0], Said):   # the checker's own words, raised inside a user call
+        return exc.args[0]
     try:
         with time_limit(1.0):
             text = str(exc)
     except BaseException:  # noqa: BLE001 - a __str__ that raises or loops: say so instead
         _UNREADABLE.add(type(exc))
-        return "(its message could not be read)"
+        return say("call.unreadable_message")
     return text if len(text) <= 500 else text[:500] + "..."
 
 
@@ -115,9 +120,11 @@ def describe_exception(exc: BaseException, source: str | None) -> str:
     if isinstance(exc, SystemExit):
         text = "SystemExit()" if exc.code is None else f"SystemExit({exc.code!r})"
     else:
-        text = f"{type(exc).__name__}: {_message(exc)}".strip()
+        message = _message(exc)
+        text = say("call.exception", type=type(exc).__name__, message=message) if isinstance(message, Said) \
+            else f"{type(exc).__name__}: {message}".strip()
     where = _user_frame(exc, source)
-    return f"{text} ({where.strip()})" if where else text
+    return say("call.exception_at", error=text, at=where) if where else text
 
 
 def _raise_timed_out(signum, frame):
@@ -162,8 +169,12 @@ def time_limit(seconds: float | None):
 def not_called(what: str, cause: str) -> str:
     """"train(X, Y, 10, 0.1) not called: train(X, Y, 1, 0.1) did not return within 1 s" - the first cause
     only, however many calls were skipped because of it."""
-    root = cause.split(" not called: ")[-1].removesuffix("; not called again")
-    return f"{root}; not called again" if root.startswith(what) else f"{what} not called: {root}"
+    if isinstance(cause, Said):
+        root = cause.values["cause"] if cause.key in NOT_CALLED else cause
+    else:
+        root = cause.split(" not called: ")[-1].removesuffix("; not called again")
+    return say("call.not_called_again", cause=root) if root.startswith(what) else \
+        say("call.not_called", what=what, cause=root)
 
 
 class Stopped(NamedTuple):
@@ -229,7 +240,8 @@ class UserCalls:
             return Outcome(error=describe_exception(exc, self.source), stdout=capture.text())
         except CallTimedOut as exc:
             where = _user_frame(exc, self.source)
-            message = f"{what} did not return within {self.timeout:g} s" + (f" (interrupted{where})" if where else "")
+            message = say("call.timed_out_at", what=what, seconds=self.timeout, at=where) if where else \
+                say("call.timed_out", what=what, seconds=self.timeout)
             self.note_hung(what, group, size, message)
             return Outcome(error=message, stdout=capture.text(), timed_out=True)
         except BaseException as exc:  # noqa: BLE001 - the user's bug (or sys.exit), reported as a finding

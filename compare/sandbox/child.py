@@ -32,6 +32,7 @@ from compare.sandbox import wire
 from compare.sandbox.calls import UserCalls
 from compare.sandbox.capture import FdCapture
 from compare.sandbox.server import UserServer
+from compare.sandbox.texts import say
 from compare.system.lifetime import die_with_parent
 
 OUTPUT_LIMIT = 64 * 2**20  # bytes a process may write to any one file (its captured output included)
@@ -82,7 +83,7 @@ def main() -> None:
         try:
             wire.send(messages_out, reply)
         except (OSError, ValueError, TypeError) as exc:  # a reply that cannot be written: say so instead
-            wire.send(messages_out, {"value": None, "error": f"the reply could not be sent ({exc})", "stdout": "",
+            wire.send(messages_out, {"value": None, "error": say("call.reply_unsent", error=str(exc)), "stdout": "",
                                      "timed_out": False, "died": False})
         if request.get("op") == "exit":
             break

@@ -29,6 +29,7 @@ import numpy as np
 from compare.sandbox import roles
 from compare.sandbox.calling import argument_roles, bind, public_methods
 from compare.sandbox.calls import UserCalls
+from compare.sandbox.texts import say
 from handmade.losses import get_loss, grad_of_output, loss_of_output
 
 # A class's name, lowercased and without "_", "layer", "activation": which activation it is.
@@ -97,9 +98,9 @@ class LayerKit:
             if name in self.activations and not (l == len(sizes) - 2 and self.loss_takes_logits(network.loss)):
                 parts.append(f"{self.activations[name].__name__}()")
         loss_cls = self.losses.get(_family(network.loss))
-        loss = f"{loss_cls.__name__}()" if loss_cls else f"the declared {network.loss}"
-        where = f"{container.__name__}(layers, loss)" if container else "a sequence built by the checker"
-        return f"assembled from the file's layer classes: [{', '.join(parts)}] in {where}; loss {loss}"
+        loss = f"{loss_cls.__name__}()" if loss_cls else say("note.declared_loss", loss=network.loss)
+        where = f"{container.__name__}(layers, loss)" if container else say("note.checker_sequence")
+        return say("note.assembled", parts=parts, where=where, loss=loss)
 
     def loss_takes_logits(self, loss: str) -> bool:
         cls = self.losses.get(_family(loss))

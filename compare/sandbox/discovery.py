@@ -32,11 +32,11 @@ from compare.sandbox.gradients import output_gradient
 from compare.sandbox.plan import MethodPlan, Plan
 from compare.sandbox.probes import find_gradients, find_training
 from compare.sandbox.roles import FORWARD_METHODS, TRAIN_METHODS
+from compare.sandbox.texts import say
 
 CONSTRUCTOR = "__init__"   # the group of every constructor call: one that ends the process is not tried again
-ADAPTER_FIX = "write a glue adapter (--adapter glue.py; see examples/adapter_template.py)"
-GRADIENTS_FIX = ("make a method return the gradients (a tuple or dict of arrays), keep them as attributes named "
-                 f"after the weights (dW1 beside W1), or {ADAPTER_FIX}")
+ADAPTER_FIX = say("fix.adapter")
+GRADIENTS_FIX = say("fix.gradients", adapter=ADAPTER_FIX)
 
 
 class NotUnderstood(Exception):
@@ -82,30 +82,31 @@ class Discovery:
         for call in construct.constructor_calls(self.cls, self.request):
             built = self.build(call)
             if not built.ok:
-                failures.append(f"{call.text(self.name)}: {built.error}")
+                failures.append(say("discovery.failure", call=call.text(self.name), why=built.error))
                 if crashed is None and not _argument_error(built.error, guessed=bool(call.args)):
                     crashed = (built, call.text(self.name))
                 continue
             plan = self.understand(call, built.value)
             if plan is not None:
                 return plan
-            failures.append(f"{call.text(self.name)}: {self.why}")
+            failures.append(say("discovery.failure", call=call.text(self.name), why=self.why))
         if crashed is not None:
             raise ConstructorFailed(*crashed)
-        raise NotUnderstood("; ".join(failures) or f"{self.name} has no constructor the tool can call",
-                            f"say how to build it with --init-args \"name=value, ...\", or {ADAPTER_FIX}")
+        reason = say("discovery.failures", failures=failures) if failures else \
+            say("discovery.no_constructor", name=self.name)
+        raise NotUnderstood(reason, say("fix.constructor", adapter=ADAPTER_FIX))
 
     def understand(self, call: Call, obj) -> Plan | None:
         sizes = call.sizes or self.sizes_inside(obj)
         arrays = self.calls.call("reading its attributes", params.arrays_in, obj)
         if sizes is None or not arrays.ok:
-            self.why = "its layer sizes could not be read from its weights"
+            self.why = say("discovery.no_sizes")
             return None
         matched = params.match_chain(arrays.value, sizes)
         if matched is None:
-            found = ", ".join(f"{params.path_text(p[0])} {a.shape}" for a, p in arrays.value[:8]) or "no arrays"
-            self.why = (f"no weights chain the sizes {'-'.join(map(str, sizes))} (found {found}); biases must be "
-                        "there for every layer or for none")
+            found = [say("discovery.array", path=params.path_text(p[0]), shape=a.shape) for a, p in arrays.value[:8]]
+            self.why = say("discovery.no_chain" if found else "discovery.no_chain_no_arrays",
+                           sizes="-".join(map(str, sizes)), found=found)
             return None
         plan = self.find_forward(call, obj, sizes, arrays.value) or self.conventional_forward(call, obj, sizes,
                                                                                                arrays.value)
@@ -164,7 +165,7 @@ class Discovery:
                 plan = self.verified_forward(call, obj, sizes, arrays, counts, MethodPlan(method, layout))
                 if plan is not None:
                     return plan
-        self.why = "no method returns an output of the right shape that depends on every weight"
+        self.why = say("discovery.no_forward")
         return None
 
     def conventional_forward(self, call: Call, obj, sizes, arrays) -> Plan | None:
@@ -177,8 +178,7 @@ class Discovery:
             return None
         layouts, bias = matched
         plan = Plan(self.name, call, tuple(sizes), bias, layouts, MethodPlan(method, "rows"))
-        plan.notes.append(f"{method} could not be verified (it raised, did not return, or gave no finite output "
-                          "of the right shape when tried): the parameters are taken by their names and shapes")
+        plan.notes.append(say("note.forward_unverified", method=method))
         return plan
 
     def verified_forward(self, call, obj, sizes, arrays, counts, forward: MethodPlan) -> Plan | None:
@@ -216,7 +216,7 @@ class Discovery:
 
 def _run_forward(method, inputs, layout: str):
     if method is None:
-        raise AttributeError("no such method")
+        raise AttributeError(say("call.no_such_method"))
     if isinstance(inputs, list):
         return [method(x) for x in inputs]
     return method(inputs)

@@ -27,6 +27,7 @@ import types
 
 import numpy as np
 
+from compare.sandbox.texts import say
 from handmade.contract.errors import InvalidInput
 
 REQUIRED = ("build", "parameters", "forward", "gradients")
@@ -53,8 +54,7 @@ def glued(cls, glue: dict, where: str) -> type:
         self.net = net
         again = dict(glue["parameters"](net))
         if any(not _same_memory(again.get(name), array) for name, array in self.params.items()):
-            raise InvalidInput(f"parameters(net) in {where} returns new arrays at each call: it must return the "
-                               "network's own arrays (the checker writes the shared initial weights into them)")
+            raise InvalidInput(say("glue.copies", adapter=where))
 
     def forward(self, X):
         return glue["forward"](self.net, X)

@@ -24,6 +24,7 @@ from compare.sandbox import params, roles
 from compare.sandbox.calling import argument_roles, bind, output_array, shape_inputs
 from compare.sandbox.compose import evaluate_loss, loss_objects
 from compare.sandbox.layout import ParamLayout
+from compare.sandbox.texts import say
 from compare.sandbox.values import map_gradients, plain
 from handmade.losses import grad_of_output
 
@@ -139,7 +140,7 @@ def call_once(ctx, obj, method: str, x, y, loss_grad) -> tuple[object, bool]:
             evaluate_loss(criterion, out, y)
     bound = bind(getattr(obj, method), values, unpacked(getattr(obj, method), out))
     if bound is None:
-        raise TypeError(f"{method} takes arguments the checker cannot supply")
+        raise TypeError(say("gradients.unbindable", method=method))
     args, kwargs = bound
     returned = plain(getattr(obj, method)(*args, **kwargs))
     overwrote = out_array is not None and not np.array_equal(out_array, kept)
@@ -185,7 +186,7 @@ def read_gradients(ctx, obj, method: str, source: str, batch: Batch, lr: float |
         if source == "returned":
             grads, how = map_gradients(returned, ctx.layouts, len(X))
         elif source == "attributes":
-            grads, how = from_attributes(before, params.arrays_in(obj), ctx.layouts), "by place"
+            grads, how = from_attributes(before, params.arrays_in(obj), ctx.layouts), say("how.by_place")
         else:
             grads = {k: (before_params[k] - after_params[k]) / lr for k in before_params} if moved else None
             how = ""
@@ -196,8 +197,9 @@ def read_gradients(ctx, obj, method: str, source: str, batch: Batch, lr: float |
                                                     else "arrays")
             text = how
             if kind != "arrays":
-                text = f"{method} returned {_describe(returned)}" + (f" ({how})" if source == "returned" else "")
-            return GradientRead(None, text or f"{method} gave no gradients this way", returned=kind)
+                text = say("gradients.returned_how", method=method, value=_describe(returned), how=how) \
+                    if source == "returned" else say("gradients.returned", method=method, value=_describe(returned))
+            return GradientRead(None, text or say("gradients.none_this_way", method=method), returned=kind)
         reads.append(grads)
     if len(reads) == 1:
         return GradientRead(reads[0], how=how, updated=updated and source != "update", overwrote_output=overwrote)
@@ -210,5 +212,5 @@ def _describe(value) -> str:
     if value is None:
         return "None"
     if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of {len(value)}"
-    return f"a {type(value).__name__}"
+        return say("gradients.sequence", kind=type(value).__name__, length=len(value))
+    return say("gradients.object", kind=type(value).__name__)

@@ -24,6 +24,7 @@ from compare.sandbox.calling import public_methods
 from compare.sandbox.calls import UserCalls
 from compare.sandbox.compose import is_layer_class
 from compare.sandbox.roles import FORWARD_METHODS
+from compare.sandbox.texts import say
 from handmade.contract.errors import InvalidInput
 
 
@@ -76,9 +77,7 @@ def notebook_source(path: Path) -> tuple[str, list[str]]:
                 kept.append(ast.get_source_segment(text, node))
             else:
                 skipped += 1
-    note = (f"from the notebook's {code_cells} code cells, ran {len(kept)} definitions (imports, functions, "
-            f"classes, constants) and skipped {skipped} statements that call code (training, plotting, loading "
-            "data)")
+    note = say("load.notebook", cells=code_cells, kept=len(kept), skipped=skipped)
     return "\n\n".join(kept) + "\n", [note]
 
 
@@ -100,15 +99,17 @@ def _execute(path: Path, source: str, calls: UserCalls, label: str) -> types.Mod
         code = compile(source, str(path), "exec")
     except (SyntaxError, ValueError) as exc:  # the user's file is not Python 3 (a Python 2 print, a stray byte)
         sys.modules.pop(module_name, None)
-        where = f" at line {exc.lineno}: `{(exc.text or '').strip()}`" if isinstance(exc, SyntaxError) else ""
-        hint = " (Python 2 code? it must run under Python 3)" if "print" in str(getattr(exc, "text", "")) else ""
-        raise LoadFailed(f"{label} is not valid Python: {type(exc).__name__}: {getattr(exc, 'msg', exc)}{where}"
-                         f"{hint}") from None
-    outcome = calls.call(f"running {label}", exec, code, module.__dict__)
+        where = say("load.at_line", line=exc.lineno, code=(exc.text or "").strip()) \
+            if isinstance(exc, SyntaxError) else ""
+        hint = say("load.python2") if "print" in str(getattr(exc, "text", "")) else ""
+        raise LoadFailed(say("load.invalid", label=label, error=f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}",
+                             where=where, hint=hint)) from None
+    running = say("what.running", label=label)
+    outcome = calls.call(running, exec, code, module.__dict__)
     if not outcome.ok:
         sys.modules.pop(module_name, None)
-        raise LoadFailed(outcome.error if outcome.timed_out else f"running {label} raised {outcome.error}",
-                         timed_out=outcome.timed_out)
+        raise LoadFailed(outcome.error if outcome.timed_out else
+                         say("call.raised", what=running, error=outcome.error), timed_out=outcome.timed_out)
     return module
 
 
@@ -126,12 +127,13 @@ def load_module(where: str, calls: UserCalls) -> tuple[types.ModuleType, str | N
             except (OSError, UnicodeDecodeError) as exc:
                 raise InvalidInput(f"cannot read {where} as Python source ({exc})") from None
         return _execute(path, source, calls, where), str(path), notes
-    outcome = calls.call(f"importing {where}", importlib.import_module, where)
+    importing = say("what.importing", module=where)
+    outcome = calls.call(importing, importlib.import_module, where)
     if not outcome.ok:
         if outcome.error.startswith("ModuleNotFoundError"):
             raise InvalidInput(f"cannot import module {where!r}: {outcome.error}")
-        raise LoadFailed(outcome.error if outcome.timed_out else f"importing {where} raised {outcome.error}",
-                         timed_out=outcome.timed_out)
+        raise LoadFailed(outcome.error if outcome.timed_out else
+                         say("call.raised", what=importing, error=outcome.error), timed_out=outcome.timed_out)
     module = outcome.value
     return module, getattr(module, "__file__", None), []
 
@@ -163,11 +165,10 @@ def load_target(target: str, calls: UserCalls, class_name: str | None = None) ->
               and is_layer_class(v)]
     if not candidates and layers:
         return Loaded(None, f"{target} (its layer classes)", source,
-                      notes + [f"no network class in {where}: the network is assembled from its layer classes "
-                               f"({', '.join(c.__name__ for c in layers)})"], vars(module))
+                      notes + [say("load.assembled", file=where, layers=[c.__name__ for c in layers])], vars(module))
     if len(candidates) != 1:
         listed = ", ".join(c.__name__ for c in candidates) or "none with a forward-like method"
         raise InvalidInput(f"cannot tell which class in {where} is the network ({listed}); name it as "
                            f"{where}:ClassName or with --class")
     return Loaded(candidates[0], f"{target}:{candidates[0].__name__}", source,
-                  notes + [f"the network class found in {where}: {candidates[0].__name__}"], vars(module))
+                  notes + [say("load.found", file=where, name=candidates[0].__name__)], vars(module))

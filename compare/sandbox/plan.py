@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 from compare.sandbox.construct import Call
 from compare.sandbox.layout import ParamLayout
+from compare.sandbox.texts import say
 
 
 @dataclass
@@ -65,46 +66,33 @@ class Plan:
 
 
 def describe(message: dict) -> list[str]:
-    """The report's "understood as" lines for a plan received as a message."""
-    lines = [f"built as {message['construction']}"]
-    if message["filled"]:
-        lines[0] += " (filled in by the checker: " + ", ".join(f"{k}={v!r}" for k, v in message["filled"].items()) \
-            + "; --init-args changes them)"
-    where = []
-    for p in message["layouts"]:
-        orientation = " (in, out)" if p["transposed"] else ""
-        where.append(f"{p['key']} = {p['name']} {tuple(p['shape'])}{orientation}")
-    lines.append("parameters: " + "; ".join(where) + ("" if message["bias"] else " (no biases)"))
+    """The report's "understood as" lines for a plan received as a message (sentences: ``Said``)."""
+    filled = [f"{k}={v!r}" for k, v in message["filled"].items()]
+    lines = [say("plan.built_filled", construction=message["construction"], filled=filled) if filled else
+             say("plan.built", construction=message["construction"])]
+    where = [say("plan.param_in_out" if p["transposed"] else "plan.param", key=p["key"], name=p["name"],
+                 shape=tuple(p["shape"])) for p in message["layouts"]]
+    lines.append(say("plan.parameters" if message["bias"] else "plan.parameters_no_bias", where=where))
     forward = message["forward"]
-    lines.append(f"forward: {forward['name']}(X) with {_layout_words(forward['layout'])}")
+    lines.append(say("plan.forward", method=forward["name"], layout=say(f"layout.{forward['layout']}")))
     grads = message["gradients"]
     if grads:
-        lines.append(f"gradients: {grads['name']} ({_source_words(grads)}){_labels(grads)}")
+        lines.append(say("plan.gradients_labels" if grads["labels"] else "plan.gradients", method=grads["name"],
+                         source=_source_words(grads)))
     else:
-        lines.append(f"gradients: none found ({message['missing']['reason']})")
+        lines.append(say("plan.gradients_none", reason=message["missing"]["reason"]))
     train = message["train"]
-    lines.append(f"training: {train['name']} ({train['how']})" if train else
-                 "training: no training method found; the checker runs SGD with your gradients")
+    lines.append(say("plan.training", method=train["name"], how=train["how"]) if train else say("plan.training_none"))
     return lines + list(message["notes"])
 
 
-def _layout_words(layout: str) -> str:
-    return {"rows": "one sample per row", "columns": "one sample per column",
-            "sample_column": "one sample at a time, as a column vector",
-            "sample_flat": "one sample at a time, as a vector"}[layout]
-
-
-def _source_words(grads: dict) -> str:
-    alone = "" if grads["layout"] in ("rows", "columns") else f", {_layout_words(grads['layout'])}"
+def _source_words(grads: dict) -> list[str]:
+    """How the gradients are read, in words joined by ", ": where from, how matched, how the data is given."""
+    alone = [] if grads["layout"] in ("rows", "columns") else [say(f"layout.{grads['layout']}")]
+    how = [grads["how"]] if grads["how"] else []
     if grads["source"] == "returned":
-        return "returned" + (f", {grads['how']}" if grads["how"] else "") + alone
+        return [say("source.returned"), *how, *alone]
     if grads["source"] == "attributes":
-        return f"read from the attributes it sets{', ' + grads['how'] if grads['how'] else ''}{alone}"
-    rate = f"learning rate {grads['lr']:g}" + ("" if grads["lr_known"] else ": none is passed to it, set at "
-                                              "construction or kept as an attribute, so w -= gradient is assumed")
-    layout = "" if grads["layout"] in ("rows", "columns") else f", {_layout_words(grads['layout'])}"
-    return f"read back from the update it makes ({rate}){layout}"
-
-
-def _labels(plan: dict) -> str:
-    return "; targets as integer labels" if plan["labels"] else ""
+        return [say("source.attributes"), *how, *alone]
+    rate = say("source.rate" if grads["lr_known"] else "source.rate_assumed", lr=grads["lr"])
+    return [say("source.update", rate=rate), *alone]

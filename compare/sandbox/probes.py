@@ -17,6 +17,7 @@ from compare.sandbox.calling import argument_roles, bind, public_methods, shape_
 from compare.sandbox.gradients import PROBE_LR, Batch, read_gradients, targets_for
 from compare.sandbox.plan import MethodPlan, Plan
 from compare.sandbox.roles import GRADIENT_METHODS, TRAIN_METHODS
+from compare.sandbox.texts import say
 
 SOURCES = ("returned", "attributes", "update")
 CLASSIFIER_LOSSES = ("ce", "ce_sum")
@@ -111,18 +112,16 @@ def find_gradients(disc, plan: Plan) -> MethodPlan | None:
             found, evidence[method] = try_gradients(disc, plan, method, labels)
             if found is not None:
                 if labels and not classifier:
-                    plan.notes.append(f"{method} takes integer class labels: a classifier - say its loss "
-                                      "(--loss ce for softmax outputs, --loss bce for sigmoid ones)")
+                    plan.notes.append(say("note.integer_labels", method=method))
                 return found
     for method in candidates:
         failed = evidence.get(method, "raised") in ("raised", "wrong_return", "nan", "hung")
         if method in GRADIENT_METHODS and method != "loss" and failed and obj is not None \
                 and _bindable(obj, method, plan):
-            return MethodPlan(method, plan.forward.layout, how="it failed when tried")
+            return MethodPlan(method, plan.forward.layout, how=say("how.failed"))
     returned_none = [m for m, e in evidence.items() if e == "none"]
-    disc.gradients_missing = (
-        f"{', '.join(returned_none)} returned None, changed no weight and set no gradient the tool recognises"
-        if returned_none else "no method returns gradients, sets them as attributes or updates the weights")
+    disc.gradients_missing = say("discovery.returned_none", methods=returned_none) if returned_none else \
+        say("discovery.no_gradients")
     return None
 
 
@@ -182,11 +181,9 @@ def try_training(disc, plan: Plan, method: str, layout: str, labels: bool) -> Me
 
 
 def _train_words(plan: MethodPlan, roles_: set[str]) -> str:
-    epochs = {"argument": "epochs as an argument", "constructor": "epochs set at construction",
-              "calls": "one call per epoch" if not plan.per_sample else "one call per sample"}[plan.epochs]
-    rate = "learning rate as an argument" if "lr" in roles_ else (
-        "learning rate set at construction" if plan.lr_known else "its own learning rate (unknown to the tool)")
-    return f"{epochs}, {rate}"
+    epochs = "how.epochs_" + ("calls_per_sample" if plan.epochs == "calls" and plan.per_sample else plan.epochs)
+    rate = "how.rate_argument" if "lr" in roles_ else ("how.rate_constructor" if plan.lr_known else "how.rate_own")
+    return say("how.training", epochs=say(epochs), rate=say(rate))
 
 
 def find_training(disc, plan: Plan) -> MethodPlan | None:
@@ -208,6 +205,6 @@ def find_training(disc, plan: Plan) -> MethodPlan | None:
     if hung:  # a training method that never returned (or ended the process) is still the training method
         roles_ = _roles(getattr(obj, hung[0]))
         epochs = "argument" if "epochs" in roles_ else ("constructor" if plan.call.epochs_name else "calls")
-        how = "it ended its process when tried" if disc.calls.hung[hung[0]].died else "it did not return when tried"
+        how = say("how.ended_process") if disc.calls.hung[hung[0]].died else say("how.hung")
         return MethodPlan(hung[0], "rows", labels=labels, epochs=epochs, how=how)
     return None

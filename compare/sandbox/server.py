@@ -28,6 +28,7 @@ from compare.sandbox.layout import ParamLayout
 from compare.sandbox.loading import Loaded, LoadFailed, load_module, load_target
 from compare.sandbox.plan import MethodPlan, Plan
 from compare.sandbox.probes import run_training, train_values
+from compare.sandbox.texts import say
 from handmade.contract.errors import InvalidInput
 from handmade.init import init_params
 from handmade.losses import get_loss
@@ -69,12 +70,13 @@ class UserServer:
         try:
             return handler(request)
         except (InvalidInput, LoadFailed) as exc:
-            return Outcome(error=str(exc), timed_out=getattr(exc, "timed_out", False),
+            return Outcome(error=exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc),
+                           timed_out=getattr(exc, "timed_out", False),
                            usage=isinstance(exc, InvalidInput)).to_message()
         except Exception as exc:  # noqa: BLE001 - a bug of the checker's own: reported, not a dead child
             where = traceback.extract_tb(exc.__traceback__)[-1]
-            return Outcome(error=f"internal error of the checker ({type(exc).__name__}: {exc} at "
-                                 f"{Path(where.filename).name}:{where.lineno}); please report it").to_message()
+            return Outcome(error=say("call.internal_error", error=f"{type(exc).__name__}: {exc}",
+                                     file=Path(where.filename).name, line=where.lineno)).to_message()
 
     # -- the class ----------------------------------------------------------------------------------------
     def op_load(self, request: dict) -> dict:
@@ -83,7 +85,7 @@ class UserServer:
         if request.get("adapter"):  # the escape hatch: the class is driven through the adapter's functions
             module, _, _ = load_module(request["adapter"], self.calls)
             self.loaded.cls = glued(self.loaded.cls, glue_functions(module, request["adapter"]), request["adapter"])
-            self.loaded.notes.append(f"driven through the adapter {request['adapter']}")
+            self.loaded.notes.append(say("load.adapter", adapter=request["adapter"]))
         name = self.loaded.cls.__name__ if self.loaded.cls is not None else None
         return Outcome(value={"label": self.loaded.label, "class_name": name,
                               "notes": self.loaded.notes}).to_message()
@@ -99,18 +101,17 @@ class UserServer:
         if kit is None and cls is not None:
             return cls   # "layers" here is a list of sizes, not of layer objects (``DeepNeuralNetwork(nx, layers)``)
         if kit is None:
-            raise NotUnderstood(f"{cls.__name__ if cls else 'the file'} takes a list of layers, but no dense layer "
-                                "class was found (one built with two sizes that holds a weight of those sizes)",
+            raise NotUnderstood(say("discovery.no_dense", name=cls.__name__) if cls else say("discovery.no_dense_file"),
                                 ADAPTER_FIX)
         network = Network(request["activation"], request["output_activation"], request["loss"])
         missing = [name for name in {network.activation.split("(")[0], network.output_activation.split("(")[0]}
                    if name != "identity" and name not in kit.activations
                    and not (name == get_loss(network.loss).link and kit.loss_takes_logits(network.loss))]
         if missing:
-            raise NotUnderstood(f"the file has no layer class for the {missing[0]} activation (its activation "
-                                f"classes: {', '.join(c.__name__ for c in kit.activations.values()) or 'none'})",
-                                "say the activations it uses with --activation / --output-activation, or write "
-                                "a glue adapter (--adapter, see examples/adapter_template.py)")
+            classes = [c.__name__ for c in kit.activations.values()]
+            raise NotUnderstood(say("discovery.no_activation_class", activation=missing[0], classes=classes)
+                                if classes else say("discovery.no_activation_classes", activation=missing[0]),
+                                say("fix.activations"))
         self._kit = kit
         return composed(kit, network, cls)
 
@@ -227,7 +228,7 @@ def _takes_lr(obj, train: MethodPlan) -> bool:
 
 def _forward(method, inputs):
     if method is None:
-        raise AttributeError("the forward method is gone")
+        raise AttributeError(say("call.forward_gone"))
     if isinstance(inputs, list):
         return [method(x) for x in inputs]
     return method(inputs)
@@ -236,4 +237,4 @@ def _forward(method, inputs):
 def _shape_of(value) -> dict:
     """What a forward returned when it is not an output of the right shape (for the report)."""
     arr = np.asarray(value) if isinstance(value, np.ndarray) else None
-    return {"wrong_output": type(value).__name__ if arr is None else f"array of shape {arr.shape}"}
+    return {"wrong_output": type(value).__name__ if arr is None else say("call.array_of_shape", shape=arr.shape)}

@@ -11,6 +11,7 @@ import numpy as np
 
 from compare.sandbox import roles
 from compare.sandbox.layout import ParamLayout
+from compare.sandbox.texts import say
 
 
 def plain(value, depth: int = 0):
@@ -92,24 +93,24 @@ def map_gradients(value, layouts: list[ParamLayout], n_rows: int) -> tuple[dict 
     if isinstance(value, dict):  # a dict names every gradient, arrays or not (a ragged object array ...)
         named = _by_name([(str(k), v) for k, v in value.items()], layouts)
         if len(named) == len(layouts):
-            return named, "by name"
+            return named, say("how.by_name")
     if not found:
-        return None, "no array in it"
+        return None, say("how.no_array")
     named = _by_name(found, layouts)
     if len(named) == len(layouts):
-        return named, "by name"
+        return named, say("how.by_name")
     arrays = [arr for _, arr in found]
     if len(arrays) == len(layouts):
         for order in _orders(layouts):
             if all(_fits(p, a, n_rows) for p, a in zip(order, arrays)):
-                return {p.key: a for p, a in zip(order, arrays)}, "in order"
+                return {p.key: a for p, a in zip(order, arrays)}, say("how.in_order")
     mapped, how = _by_shape(arrays, layouts, n_rows)
     if mapped is None and len(arrays) == len(layouts):
         # One gradient per parameter, most of them fitting a usual order: that order, so that the checks
         # name the misshapen one ("db2 has shape (1, 2), expected (1, 3)").
         order = max(_orders(layouts), key=lambda o: sum(_fits(p, a, n_rows) for p, a in zip(o, arrays)))
         if 2 * sum(_fits(p, a, n_rows) for p, a in zip(order, arrays)) > len(arrays):
-            return {p.key: a for p, a in zip(order, arrays)}, "in order"
+            return {p.key: a for p, a in zip(order, arrays)}, say("how.in_order")
     return mapped, how
 
 
@@ -131,8 +132,8 @@ def _by_shape(arrays: list[np.ndarray], layouts: list[ParamLayout], n_rows: int)
         match = next((a for a in free if _fits(layout, a, n_rows) and a.shape == tuple(layout.shape)), None)
         match = match if match is not None else next((a for a in free if _fits(layout, a, n_rows)), None)
         if match is None:
-            return None, f"nothing in it fits {layout.name} {tuple(layout.shape)}"
+            return None, say("how.nothing_fits", name=layout.name, shape=tuple(layout.shape))
         by_shape[layout.key] = match
         free = [a for a in free if a is not match]
     in_returned_order = {key: arr for arr in arrays for key, mapped in by_shape.items() if mapped is arr}
-    return in_returned_order, "out of order"
+    return in_returned_order, say("how.out_of_order")

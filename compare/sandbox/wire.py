@@ -8,8 +8,9 @@ A message is a JSON header followed by the arrays it carries, each as ``.npy`` b
 Arrays inside a value are replaced by ``{"__array__": i}`` (the i-th array that follows);
 anything that is neither JSON nor a numeric array (a user's own object, an object array)
 travels as ``{"__object__": "its type name"}``, so the checker can say what it got without
-holding it. A message larger than the limit is refused (``WireError``): the reader never
-allocates what the writer claims before checking it.
+holding it. A sentence (``compare.language.catalogue.Said``) travels with its template key and
+values, so that the report can say it in Russian too. A message larger than the limit is refused
+(``WireError``): the reader never allocates what the writer claims before checking it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ import math
 import struct
 
 import numpy as np
+
+from compare.language.catalogue import Said
+from compare.sandbox.texts import say
 
 MAX_MESSAGE = 256 * 2**20   # bytes: far above a check's arrays (a few MB), far below the machine's memory
 _LENGTH = struct.Struct(">Q")
@@ -37,9 +41,11 @@ def _npy(array: np.ndarray) -> bytes:
 
 def encode(value, arrays: list[bytes]):
     """``value`` as JSON-able data, its numeric arrays appended to ``arrays`` as .npy bytes."""
+    if isinstance(value, Said):
+        return {"__said__": [str(value), value.key, encode(value.values, arrays)]}
     if isinstance(value, np.ndarray):
         if value.dtype == object or value.dtype.kind not in "biufc":
-            return {"__object__": f"an array of {value.dtype} values, shape {value.shape}"}
+            return {"__object__": encode(say("wire.object_array", dtype=str(value.dtype), shape=value.shape), arrays)}
         arrays.append(_npy(np.ascontiguousarray(value)))
         return {"__array__": len(arrays) - 1}
     if isinstance(value, np.generic):
@@ -69,9 +75,20 @@ def decode(value, arrays: list[np.ndarray]):
         if "__float__" in value:
             return float(value["__float__"])
         if "__object__" in value:
-            return Opaque(value["__object__"])
+            type_name = decode(value["__object__"], arrays)
+            return Opaque(type_name if isinstance(type_name, str) else "object")
+        if "__said__" in value:
+            return _said(value["__said__"], arrays)
         return {k: decode(v, arrays) for k, v in value.items()}
     return value
+
+
+def _said(data, arrays: list[np.ndarray]):
+    """A sentence sent as [text, key, values]; anything else in its place (the other side is user code) is opaque."""
+    if not (isinstance(data, list) and len(data) == 3 and isinstance(data[0], str)):
+        return Opaque("malformed sentence")
+    values = decode(data[2], arrays)
+    return Said(data[0], data[1] if isinstance(data[1], str) else None, values if isinstance(values, dict) else {})
 
 
 def _hashable(key):

@@ -8,6 +8,7 @@ import numpy as np
 
 from compare.check.diagnoses.factors import close, fit_factor
 from compare.check.findings import Finding
+from compare.check.texts import say
 from compare.measure.differences import rel_error_l2
 from handmade.activations import Activation
 from handmade.contract.keys import bias_key, weight_key
@@ -34,7 +35,7 @@ class UserLayer:
     @property
     def match(self) -> str:
         """The verb for ``who``: "W2/b2 match", "W2 matches" (a layer without a bias)."""
-        return "match" if len(self.names) > 1 else "matches"
+        return say("verb.match") if len(self.names) > 1 else say("verb.matches")
 
     def joint(self) -> np.ndarray:
         return joint([self.dW] + ([self.db] if self.db is not None else []))
@@ -49,17 +50,17 @@ class UserLayer:
 
 
 def _named(layer: UserLayer, hypotheses, truth, a_prev, tol) -> list[Finding]:
-    """The hypotheses (code, words, dz) whose gradients are a multiple of the user's (and not of the truth)."""
+    """The hypotheses (the finding each would be, dz) whose gradients are a multiple of the user's (and not
+    of the truth)."""
     found, user = [], layer.joint()
-    for code, words, dz in hypotheses:
+    for finding, dz in hypotheses:
         h = layer.from_dz(dz, a_prev)
         if rel_error_l2(h, truth) <= tol:
             continue  # harmless here (e.g. relu'(a) = relu'(z)): it cannot explain a mismatch
         c, residual = fit_factor(user, h)
         if residual <= tol:
-            scale = "" if close(c, 1.0, tol) else f" (times {c:.6g})"
-            found.append(Finding(code, f"{layer.who} {layer.match} the hypothesis that {words}{scale}",
-                                 {"factor": c}))
+            scale = "" if close(c, 1.0, tol) else say("phrase.times", factor=c)
+            found.append(finding.extended(finding.variant, scale=scale, factor=c))
     return found
 
 
@@ -76,20 +77,20 @@ def hidden_layer_findings(layer: UserLayer, act: Activation, ref: dict, a_prev: 
     l = layer.l
     da, z, a = (np.asarray(ref[k], dtype=np.float64) for k in (f"grad a[{l}]", f"z[{l}]", f"a[{l}]"))
     a_prev = np.asarray(a_prev, dtype=np.float64)
+    who, match, spec, scale = layer.who, layer.match, act.spec, ""
     hypotheses = [
-        ("missing_activation_derivative", f"the derivative of {act.spec} is left out (dz = da, no f'(z))", da),
-        ("derivative_at_activation_output", f"the derivative of {act.spec} is taken at the activation output "
-         f"a = f(z) instead of the pre-activation z", da * act.grad(a, act(a))),
-        ("derivative_is_activation", "f(z) is used where f'(z) belongs (for sigmoid: sigma instead of "
-         "sigma (1 - sigma))", da * a),
+        (Finding.of("missing_activation_derivative", "hidden", who=who, match=match, activation=spec, scale=scale),
+         da),
+        (Finding.of("derivative_at_activation_output", who=who, match=match, activation=spec, scale=scale),
+         da * act.grad(a, act(a))),
+        (Finding.of("derivative_is_activation", who=who, match=match, scale=scale), da * a),
     ]
     if after is not None and after[0].name != "identity" and f"grad a[{l + 1}]" in ref:
         next_act, w_next = after
         error = np.asarray(ref[f"grad a[{l + 1}]"], dtype=np.float64)
         sent_back = error @ np.asarray(w_next, dtype=np.float64)
-        hypotheses.append(("error_not_delta", f"the error of the next layer is sent back without the derivative "
-                           f"of its {next_act.spec} (da_{l} = error W instead of (error * f'(z)) W)",
-                           sent_back * act.grad(z, a)))
+        hypotheses.append((Finding.of("error_not_delta", who=who, match=match, activation=next_act.spec, layer=l,
+                                      scale=scale), sent_back * act.grad(z, a)))
     found = _named(layer, hypotheses, layer.truth(ref), a_prev, tol)
     if act.name in ("relu", "leaky_relu") and not found:
         base = layer.from_dz(da * (z > 0), a_prev)
@@ -100,9 +101,8 @@ def hidden_layer_findings(layer: UserLayer, act: Activation, ref: dict, a_prev: 
             alpha = float(np.dot(user - base, neg)) / nn
             expected = act.params.get("negative_slope", 0.0)
             if rel_error_l2(user, base + alpha * neg) <= tol and not close(alpha, expected, tol):
-                found.append(Finding("leaky_slope", f"{layer.who} {layer.match} a derivative with slope {alpha:.6g} "
-                                                    f"for negative inputs; {act.spec} has slope {expected:g}",
-                                     {"slope": alpha, "expected": expected}))
+                found.append(Finding.of("leaky_slope", who=layer.who, match=layer.match, slope=alpha,
+                                        activation=act.spec, expected=expected))
     return found
 
 
@@ -123,8 +123,7 @@ def output_layer_findings(layer: UserLayer, act: Activation, ref: dict, a_prev, 
     if residual > tol:
         return []
     if linked:
-        return [Finding("activation_derivative_twice", f"{layer.who} {layer.match} the output delta p - y "
-                        f"multiplied by p (1 - p) once more: the cross-entropy's gradient p - y already includes the "
-                        f"{act.spec} derivative (it cancels), so it must not be applied again", {"factor": c})]
-    return [Finding("missing_activation_derivative", f"{layer.who} {layer.match} the output activation {act.spec} "
-                    "with its derivative left out", {"factor": c})]
+        return [Finding.of("activation_derivative_twice", who=layer.who, match=layer.match, activation=act.spec,
+                           factor=c)]
+    return [Finding.of("missing_activation_derivative", "output", who=layer.who, match=layer.match,
+                       activation=act.spec, factor=c)]

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from compare.check.findings import Finding
+from compare.check.texts import say
 from handmade.losses import get_loss
 
 
@@ -35,39 +36,38 @@ def family(loss: str) -> str:
 def factor_meanings(n: int, n_out: int, loss: str = "mse") -> list[tuple[float, str]]:
     """Factors (user / torch) with what they suggest, for a batch of ``n`` rows and ``n_out`` outputs of ``loss``."""
     m = n * n_out
-    common = [(2.0, "an extra factor 2"), (0.5, "a missing factor 2"),
-              (1 / n, f"an extra 1/N (divided by the batch size N = {n} twice, or a mean where a sum belongs)")]
+    common = [(2.0, say("meaning.extra_2")), (0.5, say("meaning.missing_2")),
+              (1 / n, say("meaning.extra_1_over_n", n=n))]
     if family(loss) == "softmax":
-        return [(n, f"a sum over the batch where {loss} takes the mean: the 1/N is missing (N = {n})"),
-                (1 / n_out, f"divides by N*out where cross-entropy divides by N (out = {n_out})"), *common]
+        return [(n, say("meaning.ce_sum_over_batch", loss=loss, n=n)),
+                (1 / n_out, say("meaning.ce_over_n_out", n_out=n_out)), *common]
     if family(loss) == "sigmoid":
-        return [(m, f"a sum where {loss} takes the mean over all N*out = {m} entries"),
-                (n_out, f"divides by N only, not by N*out (a mean over samples of each row's sum; out = {n_out})"),
-                (n, f"a missing 1/N (N = {n} samples in the batch)"), *common]
+        return [(m, say("meaning.bce_sum", loss=loss, m=m)),
+                (n_out, say("meaning.bce_n_only", n_out=n_out)),
+                (n, say("meaning.missing_1_over_n", n=n)), *common]
     return [
-        (m, f"a sum of squares where torch takes the mean: the 1/(N*out) = 1/{m} is missing"),
-        (m / 2, f"the half-sum 1/2 sum (s - y)^2 where torch takes the mean (factor N*out/2 = {m / 2:g})"),
-        (n, f"a missing 1/N (N = {n} samples in the batch)"),
-        (n_out, f"divides by N only, not by N*out (a mean over samples of the row sums; out = {n_out})"),
-        (n / 2, f"a missing 1/N and a missing factor 2 (N/2 = {n / 2:g})"),
-        (n_out / 2, f"divides by N only and lacks the factor 2 (out/2 = {n_out / 2:g})"),
-        (2.0, "an extra factor 2"),
-        (0.5, "a missing factor 2: d/ds (s - y)^2 = 2 (s - y)"),
+        (m, say("meaning.mse_sum", m=m)),
+        (m / 2, say("meaning.half_sum", half_m=m / 2)),
+        (n, say("meaning.missing_1_over_n", n=n)),
+        (n_out, say("meaning.mse_n_only", n_out=n_out)),
+        (n / 2, say("meaning.missing_n_and_2", half_n=n / 2)),
+        (n_out / 2, say("meaning.n_only_and_2", half_out=n_out / 2)),
+        (2.0, say("meaning.extra_2")),
+        (0.5, say("meaning.missing_2_of_square")),
         common[2],
-        (1 / n_out, f"an extra 1/out (out = {n_out})"),
-        (1 / m, f"an extra 1/(N*out) = 1/{m}"),
+        (1 / n_out, say("meaning.extra_1_over_out", n_out=n_out)),
+        (1 / m, say("meaning.extra_1_over_n_out", m=m)),
     ]
 
 
 def explain_factor(c: float, n: int, n_out: int, tol: float, loss: str = "mse") -> str:
     """Plain words for a factor ``c`` of the user's gradient over torch's."""
     if close(c, -1.0, tol):
-        return "the sign is flipped"
-    sign = "the sign is flipped and " if c < 0 else ""
+        return say("meaning.sign_flipped")
     for value, meaning in factor_meanings(n, n_out, loss):
         if close(abs(c), value, tol):
-            return sign + meaning
-    return sign + "a factor that is not one of the usual conventions (learning rate folded in?)"
+            return say("meaning.sign_flipped_and", meaning=meaning) if c < 0 else meaning
+    return say("meaning.sign_flipped_and", meaning=say("meaning.unusual")) if c < 0 else say("meaning.unusual")
 
 
 def gradient_scale(loss: str, n: int, n_out: int) -> float:
@@ -91,14 +91,12 @@ def value_findings(name: str, g: np.ndarray, r: np.ndarray, n: int, n_out: int, 
     g = np.asarray(g, dtype=np.float64)
     if not np.all(np.isfinite(g)):
         bad = int(np.sum(~np.isfinite(g)))
-        return [Finding("not_finite", f"{name} contains {bad} NaN/inf value(s)", {"count": bad})]
+        return [Finding.of("not_finite", name=name, count=bad)]
     if not np.any(g) and np.any(r):
-        return [Finding("zero", f"{name} is exactly zero where torch's is not: nothing reaches it "
-                                "(a gradient that is never computed or never propagated)")]
+        return [Finding.of("zero", name=name)]
     c, residual = fit_factor(g, r)
     if residual <= tol:
         if close(c, -1.0, tol):
-            return [Finding("sign_flipped", f"{name} is exactly minus torch's: the sign is flipped", {"factor": c})]
-        return [Finding("factor", f"{name} = {c:.6g} x torch's: {explain_factor(c, n, n_out, tol, loss)}",
-                        {"factor": c})]
+            return [Finding.of("sign_flipped", name=name, factor=c)]
+        return [Finding.of("factor", name=name, factor=c, meaning=explain_factor(c, n, n_out, tol, loss))]
     return []

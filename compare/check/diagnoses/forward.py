@@ -5,34 +5,34 @@ from __future__ import annotations
 import numpy as np
 
 from compare.check.diagnoses.factors import close
+from compare.check.findings import Finding
+from compare.check.texts import say
 from compare.measure.differences import rel_error_l2
 from handmade.activations import ACTIVATIONS, Activation
 from handmade.contract.errors import InvalidInput
 from handmade.model import MLP
 
 
-def forward_alternatives(spec, params: dict, X: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
-    """Other forwards a student may have written: (code, words, output), by the handmade network."""
+def forward_alternatives(spec, params: dict, X: np.ndarray) -> list[tuple[Finding, np.ndarray]]:
+    """Other forwards a student may have written: (the finding it would be, its output), by the handmade network."""
     out = []
     n = spec.n_layers
     bias_keys = [f"layers.{l}.bias" for l in range(n)]
     subsets = [[k] for k in bias_keys] + ([bias_keys] if n > 1 else [])
     for subset in subsets:
         p = {k: (np.zeros_like(v) if k in subset else v) for k, v in params.items()}
-        layers = ", ".join(f"layer {k.split('.')[1]}" for k in subset)
-        out.append(("forward_without_bias", f"the bias is left out of the forward pass ({layers})",
-                    MLP(spec, p).forward(X)))
+        layers = [say("phrase.layer", index=int(k.split(".")[1])) for k in subset]
+        out.append((Finding.of("forward_without_bias", layers=layers), MLP(spec, p).forward(X)))
     for name in ACTIVATIONS:
         if n > 1 and name != Activation(spec.activation).name:
-            out.append(("wrong_activation", f"the hidden activation is {name}, not {spec.activation}",
+            out.append((Finding.of("wrong_activation", activation=name, declared=spec.activation),
                         MLP(spec.replace(activation=name), params).forward(X)))
     for name in ("identity", "relu", "sigmoid", "softmax"):
         if name == Activation(spec.output_activation).name:
             continue
         # The forward alone is compared: any loss that can take this output will do.
         loss = spec.loss if _valid(spec, name, spec.loss) else ("ce" if name == "softmax" else "mse")
-        out.append(("wrong_output_activation", f"the output activation is {name}, not {spec.output_activation} "
-                    f"(say --output-activation {name} if that is intended)",
+        out.append((Finding.of("wrong_output_activation", activation=name, declared=spec.output_activation),
                     MLP(spec.replace(output_activation=name, loss=loss), params).forward(X)))
     return out
 

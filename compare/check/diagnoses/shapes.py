@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from compare.check.findings import Finding
+from compare.check.texts import say
 
 
 def shape_findings(name: str, arr, expected: tuple, n_rows: int) -> tuple[str, Finding | None]:
@@ -17,13 +18,11 @@ def shape_findings(name: str, arr, expected: tuple, n_rows: int) -> tuple[str, F
     if is_bias and np.size(arr) == size and len(shape) <= 2:
         return "ok", None  # (n,) against (1, n): the same numbers, accepted
     if len(expected) == 2 and shape == tuple(expected[::-1]) and expected[0] != expected[1]:
-        return "transposed", Finding("transposed", f"{name} has shape {shape} but the parameter is "
-                                                   f"{tuple(expected)}: the gradient is transposed")
+        return "transposed", Finding.of("transposed", name=name, shape=shape, expected=tuple(expected))
     if is_bias and len(shape) == 2 and shape[0] == n_rows and shape[1] == size:
-        return "per_sample", Finding("not_summed_over_batch",
-                                     f"{name} has shape {shape}: one row per sample (N = {n_rows}); "
-                                     f"a bias gradient is summed over the batch (axis 0) to shape {tuple(expected)}")
-    return "wrong", Finding("wrong_shape", f"{name} has shape {shape}, expected {tuple(expected)}")
+        return "per_sample", Finding.of("not_summed_over_batch", name=name, shape=shape, n=n_rows,
+                                        expected=tuple(expected))
+    return "wrong", Finding.of("wrong_shape", "gradient", name=name, shape=shape, expected=tuple(expected))
 
 
 def gradient_array(name: str, value) -> tuple[np.ndarray | None, Finding | None]:
@@ -32,23 +31,18 @@ def gradient_array(name: str, value) -> tuple[np.ndarray | None, Finding | None]
     A complex array whose imaginary part is all zero is taken by its real part (nothing is lost).
     """
     if isinstance(value, np.ndarray) and value.dtype.kind not in "biufc":
-        return None, Finding("wrong_return", f"{name} is an array of {value.dtype} values (shape {value.shape}), "
-                                             "not of numbers (a ragged list of arrays made into one?)")
+        return None, Finding.of("wrong_return", "object_array", name=name, dtype=str(value.dtype), shape=value.shape)
     if not isinstance(value, np.ndarray):
-        kind = "nothing (None)" if value is None else getattr(value, "type_name", f"a {type(value).__name__}")
-        hint = " (a ragged list of arrays made into one?)" if "object values" in kind else ""
-        return None, Finding("wrong_return", f"{name} is {kind}, not an array of numbers{hint}")
+        if value is None:
+            return None, Finding.of("wrong_return", "none", name=name)
+        kind = getattr(value, "type_name", None) or say("phrase.a_kind", kind=type(value).__name__)
+        return None, Finding.of("wrong_return", "ragged" if "object values" in kind else "not_numbers", name=name,
+                                kind=kind)
     if value.dtype.kind == "c":
         imaginary = float(np.max(np.abs(value.imag), initial=0.0))
         if imaginary > 0:
-            return None, Finding("complex", f"{name} is complex (imaginary parts up to {imaginary:.3g}): the "
-                                            "gradient of a real loss is real; a complex number entered the "
-                                            "computation (a complex dtype, or a square root of a negative number)",
-                                 {"imaginary": imaginary})
+            return None, Finding.of("complex", name=name, imaginary=imaginary)
         value = value.real
     if value.dtype == np.float16:
-        return value.astype(np.float64), Finding(
-            "half_precision", f"{name} is float16: it keeps about 3 significant digits (relative error ~1e-3), "
-                              "far coarser than the tolerance; compute it in float32 or float64 - a precision "
-                              "problem, not (necessarily) a wrong backward")
+        return value.astype(np.float64), Finding.of("half_precision", name=name)
     return value.astype(np.float64), None

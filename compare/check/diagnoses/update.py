@@ -30,9 +30,9 @@ def update_findings(step: TrainingStep, ref_grads: dict, user_grads: dict | None
     keys, lr = list(step.before), step.lr
     delta = step.delta()
     if not np.all(np.isfinite(delta)):
-        return [Finding("not_finite", "the weights are not finite after one step of train")]
+        return [Finding.of("not_finite", "after_step")]
     if not np.any(delta):
-        return [Finding("no_update", "train(X, Y, 1, lr) left every weight unchanged")]
+        return [Finding.of("no_update")]
     wrong = [step.names[k] for k in keys
              if not np.allclose(step.after[k] - step.before[k], -lr * ref_grads[k], rtol=tol, atol=0)]
     if user_grads is not None and all(user_grads.get(k) is not None for k in keys):
@@ -42,28 +42,19 @@ def update_findings(step: TrainingStep, ref_grads: dict, user_grads: dict | None
     c, residual = fit_factor(delta, joint([-lr * ref_grads[k] for k in keys]))
     if residual <= tol:
         if close(c, -1.0, tol):
-            return [Finding("update_sign_flipped", "the step is +lr * dL/dw: gradient ascent; the update "
-                                                   "must subtract (w -= lr * dw)", {"params": wrong})]
-        return [Finding("update_size", f"the step is {c:.6g} x torch's -lr * dL/dw", {"factor": c, "params": wrong})]
-    return [Finding("update_wrong", "the step is neither -lr * torch's gradient nor -lr * your own gradient, "
-                                    "nor a multiple of either", {"params": wrong})]
+            return [Finding.of("update_sign_flipped", "torch", params=wrong)]
+        return [Finding.of("update_size", "torch", factor=c, params=wrong)]
+    return [Finding.of("update_wrong", params=wrong)]
 
 
 def _against_own_gradient(c: float, n: int, tol: float, wrong: list[str]) -> Finding:
     """The step is ``c`` x -lr * (the class's own gradient): what ``c`` says about the update rule."""
-    details = {"factor": c, "params": wrong}
     if close(c, 1.0, tol):
-        return Finding("update_follows_gradient", "the update rule is right (w -= lr * dw with your own "
-                       "gradients); the step differs only because the gradients do", {"params": wrong})
+        return Finding.of("update_follows_gradient", params=wrong)
     if close(c, -1.0, tol):
-        return Finding("update_sign_flipped", "the step is +lr * dw: gradient ascent; the update must "
-                                              "subtract (w -= lr * dw)", {"params": wrong})
+        return Finding.of("update_sign_flipped", "own", params=wrong)
     if close(c, 1 / n, tol):
-        return Finding("update_averages", f"the step is -lr * (your dw) / N (N = {n}): the update averages over "
-                                          "the batch what backward already reduced (a sum divided by N once more, "
-                                          "or a mean taken twice); divide in one place only", details)
+        return Finding.of("update_averages", n=n, factor=c, params=wrong)
     if close(c, n, tol):
-        return Finding("update_sums", f"the step is -lr * N * (your dw) (N = {n}): the update sums over the batch "
-                                      "what backward already averaged", details)
-    return Finding("update_size", f"the step is {c:.6g} x -lr * (your dw): the learning rate is applied as "
-                                  f"{c:.6g} x lr", details)
+        return Finding.of("update_sums", n=n, factor=c, params=wrong)
+    return Finding.of("update_size", "own", factor=c, params=wrong)
