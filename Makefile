@@ -27,8 +27,9 @@ install: $(STAMP)
 study: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/mlp-parity study
 
+# Two processes (the machine's two cores), a whole test file to each: module fixtures stay shared.
 test: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest -q
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # One-line bugs, each alone, each killed by the tests that promise to catch it (tests/mutation/run.py).
 mutation: $(STAMP)
