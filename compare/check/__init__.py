@@ -11,8 +11,22 @@ This package's top level imports neither torch nor the checks, so that a noteboo
 light; the checks run in the process that holds the torch reference.
 """
 
+import sys
+import types
+
 from compare.check.api import check
 from compare.check.report import render, to_json
 from compare.check.results import CheckConfig, Report
 
 __all__ = ["CheckConfig", "Report", "check", "render", "to_json"]
+
+
+class _CallablePackage(types.ModuleType):
+    """``from compare import check`` gives this package; calling it calls :func:`check`, so the short
+    import a user guesses works as well as ``from compare.check import check``."""
+
+    def __call__(self, *args, **kwargs) -> Report:
+        return check(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage

@@ -47,7 +47,7 @@ def _copier(obj):
     """A class-like callable that makes deep copies of ``obj`` (each check starts from a fresh one)."""
     def build():
         return copy.deepcopy(obj)
-    build.__name__ = f"deepcopy of a {type(obj).__name__}"
+    build.__name__ = f"copy.deepcopy(<{type(obj).__name__} object>)"  # a call already: shown as it is
     return build
 
 

@@ -57,6 +57,8 @@ class Call:
     def text(self, class_name: str) -> str:
         parts = [repr(list(a)) if isinstance(a, tuple) else repr(a) for a in self.args]
         parts += [f"{k}={list(v) if isinstance(v, tuple) else v!r}" for k, v in self.kwargs.items()]
+        if not parts and class_name.endswith(")"):   # an object's copier, named as the call it makes
+            return class_name
         return f"{class_name}({', '.join(parts)})"
 
     def with_values(self, **values) -> Call:

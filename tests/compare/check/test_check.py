@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import compare
 from compare.check import CheckConfig, check, render
 from compare.check.checker import run_check
 from compare.check.results import parse_reported_loss
@@ -111,6 +112,17 @@ def test_handmade_mlp_passes_through_the_protocol_adapter():
     report = check(MLP)
     assert report.passed, render(report)
     assert report.check("gradient layers.0.weight", "float32").rel < 1e-5
+
+
+def test_an_object_is_checked_on_copies_through_the_short_import():
+    net = MLP(sizes=(30, 16, 3))
+    before = {k: v.copy() for k, v in net.params.items()}
+    report = compare.check(net, dtypes="float64")   # the package, called: the same as compare.check.check
+    assert report.passed, render(report)
+    assert report.plan["construction"] == "copy.deepcopy(<MLP object>)"
+    assert all(np.array_equal(net.params[k], v) for k, v in before.items())  # the checks ran on copies
+    with pytest.raises(ValueError, match="no option 'los'"):
+        compare.check(net, los="ce")
 
 
 def test_protocol_class_with_a_scaled_gradient_is_named_in_torch_keys():
