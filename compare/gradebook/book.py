@@ -33,7 +33,7 @@ from compare.gradebook.grading import ROW_FIELDS, grade
 from compare.gradebook.submissions import Submission
 from compare.present.progress import progress_bar
 from compare.present.tables import csv_text
-from compare.run.executors import abort, describe, make_executor, run_all
+from compare.run.executors import describe, make_executor, run_all, running
 from compare.run.threads import call_in_one_thread
 
 CACHE = ".cache"
@@ -102,16 +102,8 @@ def run_gradebook(submissions: list[Submission], config: CheckConfig, out: Path,
                   jobs: int | None = None, scheduler: str | None = None, progress: bool | None = None) -> Gradebook:
     """Grade every submission and write the gradebook into ``out`` (see the module docstring)."""
     start = time.perf_counter()
-    pool = make_executor(jobs, scheduler)
-    finished = False
-    try:
+    with running(make_executor(jobs, scheduler)) as pool:
         results = grade_all(submissions, config, out, cap, pool, progress)
-        finished = True
-    finally:
-        if finished:
-            pool.shutdown(wait=True)
-        else:  # interrupted: nobody will read the other results
-            abort(pool)
     book = Gradebook([r["row"] for r in results], [r["report"] for r in results], describe(pool),
                      time.perf_counter() - start)
     write(book, Path(out))

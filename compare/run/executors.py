@@ -10,8 +10,9 @@ gives the standard ones:
 * ``scheduler="tcp://HOST:PORT"``: the workers of a Dask distributed cluster,
   ``compare.run.cluster.DaskExecutor`` (the optional ``[dask]`` extra).
 
-Whoever creates an executor shuts it down; after an interruption, :func:`abort` stops
-it without waiting for running tasks. :func:`capacity` says how many tasks run at once,
+Whoever creates an executor shuts it down, in a ``with running(executor)`` block: after
+it finished, waiting for the tasks; after an interruption or an error, at once
+(:func:`abort`: nobody will read the results of the running tasks). :func:`capacity` says how many tasks run at once,
 so that a runner can cut its work into at least that many pieces. Results do not depend
 on the engine if each task runs inside ``compare.run.threads.one_thread`` (one BLAS and
 one torch thread, as ``compare.trajectory.sweep`` does).
@@ -19,6 +20,7 @@ one torch thread, as ``compare.trajectory.sweep`` does).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from concurrent.futures import Executor, Future, as_completed
 from urllib.parse import urlsplit
@@ -125,3 +127,15 @@ def abort(executor: Executor) -> None:
         stop()
     else:
         executor.shutdown(wait=False, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def running(executor: Executor):
+    """Own ``executor`` for a block: shut it down waiting when the block ends, abort it when it raises
+    (Ctrl-C, SIGTERM, an error), so that no worker outlives a run nobody will read."""
+    try:
+        yield executor
+    except BaseException:
+        abort(executor)
+        raise
+    executor.shutdown(wait=True)

@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 from compare.files.atomic import OutputSet, to_jsonable, write_json, write_text
 from compare.measure.records import summarize
 from compare.present.progress import progress_bar
+from compare.run.executors import default_executor, running, worker_count
 from compare.study import cost, plots, report, task1, task2_init, task3_training, theory
 from compare.study.config import INIT_RATES, LEARNING_RATES, TASK3_ACTIVATIONS, StudyConfig
 from compare.study.i18n import check_lang
@@ -116,7 +117,8 @@ def _run(cfg: StudyConfig, out_dir: Path, lang: str, command: str, progress: boo
         # Figures, report and results.json replace the old ones together or not at all: staged, then renamed.
         with nullcontext(outputs) if outputs is not None else OutputSet() as staging:
             stage = staging.directory(out_dir)
-            figures = plots.draw_all(results, stage, cfg.dpi, tick)
+            with running(default_executor(min(len(plots.FILES), worker_count(None)))) as pool:
+                figures = plots.draw_all(results, stage, cfg.dpi, tick, pool)
             results["figures"] = figures
             blocks = report.build(results, lang, figures)
             write_text(stage / "report.md", report.to_markdown(blocks))

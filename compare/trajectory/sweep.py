@@ -34,13 +34,14 @@ number of workers; only ``seconds`` and the description of where it ran differ.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
 from compare.present.progress import progress_bar
-from compare.run.executors import abort, capacity, describe, make_executor, run_all
+from compare.run.executors import capacity, describe, make_executor, run_all, running
 from compare.run.threads import call_in_one_thread
 from compare.trajectory.grid import MAX_GROUP, Cell, SweepSetup, group_cells, summarize_rows, validate
 from compare.trajectory.resync import settle_parting
@@ -138,28 +139,21 @@ def run_sweep(cells: list[Cell], setup: SweepSetup, jobs: int | None = None, exe
         groups = [[i] for i in range(len(cells))]
         task = _run_one
     rows: list[dict | None] = [None] * len(cells)
-    finished = False
-    try:
-        with progress_bar(len(cells), "sweep", enabled=progress) as bar:
+    with running(pool) if own else contextlib.nullcontext(pool), \
+            progress_bar(len(cells), "sweep", enabled=progress) as bar:
 
-            def collect(members: list[int], future: Future) -> None:
-                for index, row in zip(members, future.result()):
-                    rows[index] = row
-                last = rows[members[-1]]
-                bar.update(len(members))
-                bar.set_postfix_str(f"{last['activation']} lr={last['lr']:g} {last['optimizer']}: "
-                                    f"{sum(rows[i]['matched'] for i in members)}/{len(members)} match")
+        def collect(members: list[int], future: Future) -> None:
+            for index, row in zip(members, future.result()):
+                rows[index] = row
+            last = rows[members[-1]]
+            bar.update(len(members))
+            bar.set_postfix_str(f"{last['activation']} lr={last['lr']:g} {last['optimizer']}: "
+                                f"{sum(rows[i]['matched'] for i in members)}/{len(members)} match")
 
-            def submit(members: list[int]) -> Future:
-                return pool.submit(call_in_one_thread, task, [cells[i] for i in members], setup)
+        def submit(members: list[int]) -> Future:
+            return pool.submit(call_in_one_thread, task, [cells[i] for i in members], setup)
 
-            run_all(pool, groups, submit, collect)
-        finished = True
-    finally:
-        if own and finished:
-            pool.shutdown(wait=True)
-        elif own:  # interrupted or failed: nobody will read the other results
-            abort(pool)
+        run_all(pool, groups, submit, collect)
     return SweepResult(rows=rows, seconds=time.perf_counter() - start, jobs=jobs, batched=batched,
                        groups=len(groups), executor=describe(pool))
 

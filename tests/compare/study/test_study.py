@@ -22,7 +22,7 @@ import handmade.fast.batched
 from compare.cli.main import main
 from compare.measure.differences import rel_diff
 from compare.measure.tolerance import tolerance_for
-from compare.study import cost, task1, task2_report, task3_report, theory
+from compare.study import cost, plots, task1, task2_report, task3_report, theory
 from compare.study.blocks import num
 from compare.study.config import INIT_SCHEMES, StudyConfig
 from compare.study.pairs import check_batched, parity, train_many, train_separately, trajectory_record
@@ -140,6 +140,15 @@ def test_every_linked_figure_exists_and_is_a_png(en):
     # The HTML is self-contained: every figure embedded, none linked.
     assert en["html"].count('src="data:image/png;base64,') == len(linked)
     assert 'src="figures/' not in en["html"]
+
+
+def test_figures_drawn_by_the_workers_are_those_drawn_here_from_results_json(en, tmp_path):
+    """The study draws its figures on worker processes; drawn here, one after the other, from
+    results.json alone, every figure is the same PNG byte for byte."""
+    files = plots.draw_all(en["json"], tmp_path, StudyConfig.quick_preset().dpi, lambda note="": None)
+    assert files == en["json"]["figures"]
+    for rel in files.values():
+        assert (tmp_path / rel).read_bytes() == (en["dir"] / rel).read_bytes(), rel
 
 
 def test_results_summary_is_the_sum_of_the_sections(en):
