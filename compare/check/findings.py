@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from compare.check.texts import TEXT
 from compare.language.catalogue import Said
+from compare.language.said_json import as_data, as_said
 
 
 @dataclass
@@ -41,32 +42,9 @@ class Finding:
         return TEXT.render(Said(self.message, self.template, self.details), lang)
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, "details": _as_data(self.details),
+        return {"code": self.code, "message": self.message, "details": as_data(self.details),
                 "variant": self.variant}
 
     @classmethod
     def from_dict(cls, data: dict) -> Finding:
-        return cls(data["code"], data["message"], _as_said(dict(data["details"])), data.get("variant"))
-
-
-def _as_data(value):
-    """Details as JSON data: a sentence among them (``meaning``, ``verdict``) as {"text", "template", "values"},
-    so that a finding read back from JSON can still be said in Russian."""
-    if isinstance(value, Said) and value.key is not None:
-        return {"text": str(value), "template": value.key, "values": _as_data(value.values)}
-    if isinstance(value, dict):
-        return {k: _as_data(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_as_data(v) for v in value]
-    return value
-
-
-def _as_said(value):
-    """The inverse of :func:`_as_data`."""
-    if isinstance(value, dict) and set(value) == {"text", "template", "values"}:
-        return Said(value["text"], value["template"], _as_said(value["values"]))
-    if isinstance(value, dict):
-        return {k: _as_said(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_as_said(v) for v in value]
-    return value
+        return cls(data["code"], data["message"], as_said(dict(data["details"])), data.get("variant"))

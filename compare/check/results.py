@@ -13,6 +13,7 @@ import numpy as np
 
 from compare.check.findings import Finding
 from compare.check.texts import say
+from compare.language.said_json import resay, sentences_of
 from compare.measure.records import summarize
 from compare.sandbox.calls import Outcome
 from handmade.data import letters, noisy_letters
@@ -153,14 +154,20 @@ class Report:
         return next((c for c in self.failing(dtype) if c.kind == "gradient"), None)
 
     def to_dict(self) -> dict:
-        return {"summary": self.summary(), "target": self.target, "status": self.status,
+        """The report as JSON data: English strings, and under ``sentences`` the templates of the check names,
+        notes and "understood as" lines, so that :meth:`from_dict` gives a report that says them in Russian."""
+        data = {"summary": self.summary(), "target": self.target, "status": self.status,
                 "not_checked": self.not_checked, "understood": self.plan, "notes": self.notes,
                 "sizes": list(self.sizes), "config": self.config.to_dict(), "passed": self.passed,
                 "checks": [c.to_dict() for c in self.checks], "restarts": self.restarts,
                 "overview": {k: [f.to_dict() for f in v] for k, v in self.overview.items()}}
+        sentences = sentences_of({"not_checked": self.not_checked, "understood": self.plan, "notes": self.notes,
+                                  "checks": [{"name": c.name} for c in self.checks]})
+        return {**data, "sentences": sentences}
 
     @classmethod
     def from_dict(cls, data: dict) -> Report:
+        data = resay(data, data.get("sentences", {}))
         return cls(data["target"], CheckConfig.from_dict(data["config"]), data["understood"], data["not_checked"],
                    [Check.from_dict(c) for c in data["checks"]],
                    {k: [Finding.from_dict(f) for f in v] for k, v in data["overview"].items()}, list(data["notes"]),

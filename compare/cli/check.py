@@ -134,7 +134,8 @@ def configure(parser):
     parser.add_argument("--memory-limit", metavar="GIB", type=gibibytes, default=DEFAULT_MEMORY_GIB,
                         help=f"memory the process running your code may take, in GiB (default: "
                              f"{DEFAULT_MEMORY_GIB:g}; 0: no limit; enforced on Linux)")
-    options.add_lang(parser, "language of the report card: en, or ru (the lesson's; the JSON stays English)")
+    options.add_lang(parser, "language of the report card (of a gradebook: its page and summary): en, or ru "
+                             "(the lesson's; JSON and CSV stay English)")
     options.add_json(parser)
     gradebook.configure(parser)
 
@@ -146,9 +147,6 @@ def run(args) -> int:
                          memory=int(args.memory_limit * 2**30) or None, class_name=args.class_name,
                          init_args=args.init_args, adapter=args.adapter)
     if is_batch(args.target):
-        if args.lang != "en":
-            raise InvalidInput(f"--lang {args.lang} is for one class's report card; a gradebook of several "
-                               "submissions is written in English")
         return gradebook.run_batch(args, config)
     target = args.target[0]
     where, _ = split_target(target)

@@ -33,20 +33,19 @@ def configure(parser) -> None:
 
 def run_batch(args, config) -> int:
     """Grade every submission the targets name; 0 once the gradebook is written (each row says its result)."""
-    from compare.gradebook.book import run_gradebook  # torch: only when the command runs
+    from compare.gradebook import page  # torch (through the checks): only when the command runs
+    from compare.gradebook.book import run_gradebook
 
     if args.json:
         raise InvalidInput("with several submissions the JSON is the gradebook's: --out DIR writes gradebook.json")
     submissions = collect(args.target)
     out = Path(args.out)
-    book = run_gradebook(submissions, config, out, args.submission_timeout, args.jobs, args.scheduler)
-    print(text_table(["submission", "status", "failed", "first wrong", "seconds", "diagnosis"],
-                     [[r["submission"], r["status"], f"{r['failed']}/{r['checks']}", r["first_wrong"] or "-",
-                       "cached" if r["cached"] else f"{r['seconds']:.1f}", _short(r["diagnosis"])]
-                      for r in book.rows]))
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(book.counts().items()))
-    print(f"\n{len(book.rows)} submissions: {counts}; {book.seconds:.1f} s; gradebook: "
-          f"{out / 'gradebook.html'} (also gradebook.csv, gradebook.json)")
+    book = run_gradebook(submissions, config, out, args.submission_timeout, args.jobs, args.scheduler,
+                         lang=args.lang)
+    rows = [{**row, "diagnosis": _short(row["diagnosis"])} for row in page.shown_rows(book, args.lang)]
+    print(text_table(page.headings(args.lang), [[row[column] for column in page.COLUMNS] for row in rows]))
+    print("\n" + page.say("summary", args.lang, n=len(book.rows), counts=page.counts(book, args.lang),
+                          seconds=book.seconds, page=str(out / "gradebook.html")))
     return 0
 
 

@@ -8,17 +8,18 @@ same wherever it was computed (apart from the times).
 **The cache.** A submission already checked with the same options by the same version of the
 tool is not checked again: its result is kept in ``<out>/.cache/<key>.json``, written as soon
 as it arrives (an interrupted batch keeps what it finished), ``key`` = SHA-256 of the file's
-bytes + the options + the version.
+bytes + its name + the options + the version. The name too: a report's messages name the file,
+and two students who hand in the same bytes are two rows, each under its own name.
 
 **The gradebook.** ``gradebook.csv`` and ``gradebook.json`` (one row per submission: status,
-checks failed, first wrong parameter, headline diagnosis, seconds) and ``gradebook.html`` (the
-table and every submission's report card, one self-contained page), replaced together.
+checks failed, first wrong parameter, headline diagnosis, seconds; English data) and
+``gradebook.html`` (the table and every submission's report card, one self-contained page, in
+English or Russian: ``compare.gradebook.page``), replaced together.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import time
 from concurrent.futures import Executor, Future
@@ -26,10 +27,10 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from compare.check.report import to_html
-from compare.check.results import CheckConfig, Report
+from compare.check.results import CheckConfig
 from compare.files.atomic import OutputSet, write_json
 from compare.gradebook.grading import ROW_FIELDS, grade
+from compare.gradebook.page import to_page
 from compare.gradebook.submissions import Submission
 from compare.present.progress import progress_bar
 from compare.present.tables import csv_text
@@ -47,7 +48,8 @@ def tool_version() -> str:
 
 
 def cache_key(submission: Submission, config: dict, cap: float | None) -> str:
-    options = json.dumps({"config": config, "cap": cap, "version": tool_version()}, sort_keys=True)
+    options = json.dumps({"name": submission.name, "config": config, "cap": cap, "version": tool_version()},
+                         sort_keys=True)
     return hashlib.sha256(submission.content + b"\0" + options.encode()).hexdigest()
 
 
@@ -98,43 +100,26 @@ def grade_all(submissions: list[Submission], config: CheckConfig, out: Path, cap
     return results
 
 
-def run_gradebook(submissions: list[Submission], config: CheckConfig, out: Path, cap: float | None = 300.0,
-                  jobs: int | None = None, scheduler: str | None = None, progress: bool | None = None) -> Gradebook:
-    """Grade every submission and write the gradebook into ``out`` (see the module docstring)."""
+def run_gradebook(submissions: list[Submission], config: CheckConfig, out: Path, cap: float | None = 300.0,  # noqa: PLR0913 - the command's options
+                  jobs: int | None = None, scheduler: str | None = None, progress: bool | None = None,
+                  lang: str = "en") -> Gradebook:
+    """Grade every submission and write the gradebook into ``out`` (see the module docstring); ``lang``:
+    the language of the HTML page (the results and the cache do not depend on it)."""
     start = time.perf_counter()
     with running(make_executor(jobs, scheduler)) as pool:
         results = grade_all(submissions, config, out, cap, pool, progress)
     book = Gradebook([r["row"] for r in results], [r["report"] for r in results], describe(pool),
                      time.perf_counter() - start)
-    write(book, Path(out))
+    write(book, Path(out), lang)
     return book
 
 
-def to_page(book: Gradebook) -> str:
-    """One self-contained HTML page: the table (each row links to its card), then every card."""
-    e = html.escape
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(book.counts().items()))
-    rows = "".join(
-        f"<tr><td><a href='#s{i}'>{e(r['submission'])}</a></td><td>{e(r['status'])}</td><td>{r['failed']}/"
-        f"{r['checks']}</td><td>{e(str(r['first_wrong'] or '-'))}</td><td>{e(r['diagnosis'])}</td>"
-        f"<td>{r['seconds']:.1f}</td></tr>" for i, r in enumerate(book.rows))
-    cards = "".join(
-        f"<section id='s{i}'><h2>{e(r['submission'])}</h2>"
-        + (to_html(Report.from_dict(report)) if report is not None else f"<p>{e(r['diagnosis'])}</p>")
-        + "</section>" for i, (r, report) in enumerate(zip(book.rows, book.reports)))
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>mlp-parity gradebook</title><style>"
-            "body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top}</style></head><body>"
-            f"<h1>Gradebook</h1><p>{len(book.rows)} submissions: {e(counts)}</p><table><tr><th>submission</th>"
-            "<th>status</th><th>failed/checks</th><th>first wrong</th><th>diagnosis</th><th>seconds</th></tr>"
-            f"{rows}</table>{cards}</body></html>\n")
-
-
-def write(book: Gradebook, out: Path) -> None:
-    """gradebook.csv, gradebook.json and gradebook.html in ``out``, replaced together."""
+def write(book: Gradebook, out: Path, lang: str = "en") -> None:
+    """gradebook.csv, gradebook.json (English data) and gradebook.html (in ``lang``) in ``out``, replaced
+    together."""
     with OutputSet() as outputs:
         outputs.write_text(out / "gradebook.csv", csv_text(book.rows, ROW_FIELDS))
         outputs.write_json(out / "gradebook.json", {"summary": {"submissions": len(book.rows), **book.counts()},
                                                     "executor": book.executor, "seconds": book.seconds,
                                                     "rows": book.rows, "reports": book.reports})
-        outputs.write_text(out / "gradebook.html", to_page(book))
+        outputs.write_text(out / "gradebook.html", to_page(book, lang))

@@ -15,11 +15,36 @@ import time
 from pathlib import Path
 
 from compare.check.checker import run_check
-from compare.check.results import CheckConfig, Report
+from compare.check.results import Check, CheckConfig, Report
+from compare.check.texts import TEXT
 from compare.gradebook.submissions import CHECKED, Submission
 from handmade.contract.errors import InvalidInput
 
 ROW_FIELDS = ("submission", "status", "checks", "failed", "first_wrong", "diagnosis", "seconds", "cached", "sha256")
+
+
+def first_wrong(report: Report) -> Check | None:
+    """The check a gradebook names: the first wrong gradient, else the first failing check (float64 first)."""
+    failing = report.failing("float64") or report.failing()
+    return report.first_wrong_gradient() or (failing[0] if failing else None)
+
+
+def headline(report: Report, lang: str = "en") -> str:
+    """The one sentence a gradebook row gives: the first finding of the first failing check, why the class
+    was not checked, or that everything matches."""
+    failing = report.failing("float64") or report.failing()
+    if failing:
+        findings = failing[0].findings or [f for fs in report.overview.values() for f in fs]
+        return findings[0].say(lang) if findings else TEXT.text("gradebook.differs", lang, name=failing[0].name)
+    if report.not_checked is not None:
+        return TEXT.render(report.not_checked["reason"], lang)
+    return TEXT.text("report.verdict.passed", lang)
+
+
+def not_checkable(name: str, lang: str = "en") -> str:
+    """Why a file of the batch was not run: not a Python file or notebook."""
+    suffix = Path(name).suffix or TEXT.text("gradebook.no_suffix", lang)
+    return TEXT.text("gradebook.not_python", lang, suffix=suffix, kinds=list(CHECKED))
 
 
 def row(name: str, report: Report | None, seconds: float, sha256: str, reason: str = "") -> dict:
@@ -27,19 +52,10 @@ def row(name: str, report: Report | None, seconds: float, sha256: str, reason: s
     if report is None:
         return {"submission": name, "status": "not checked", "checks": 0, "failed": 0, "first_wrong": None,
                 "diagnosis": reason, "seconds": round(seconds, 3), "cached": False, "sha256": sha256}
-    summary = report.summary()
-    failing = report.failing("float64") or report.failing()
-    first = report.first_wrong_gradient() or (failing[0] if failing else None)
-    if failing:
-        findings = failing[0].findings or [f for fs in report.overview.values() for f in fs]
-        diagnosis = findings[0].message if findings else f"{failing[0].name} differs from torch"
-    elif report.not_checked is not None:
-        diagnosis = report.not_checked["reason"]
-    else:
-        diagnosis = "everything matches torch"
+    summary, first = report.summary(), first_wrong(report)
     return {"submission": name, "status": report.status, "checks": summary["checks"], "failed": summary["failed"],
-            "first_wrong": (first.param or first.name) if first is not None else None, "diagnosis": diagnosis,
-            "seconds": round(seconds, 3), "cached": False, "sha256": sha256}
+            "first_wrong": (first.param or first.name) if first is not None else None,
+            "diagnosis": headline(report), "seconds": round(seconds, 3), "cached": False, "sha256": sha256}
 
 
 def grade(submission: Submission, config: dict, cap: float | None) -> dict:
@@ -47,9 +63,8 @@ def grade(submission: Submission, config: dict, cap: float | None) -> dict:
     for the whole submission, None for none)."""
     start = time.monotonic()
     if not submission.checkable:
-        reason = f"not a Python file or notebook ({Path(submission.name).suffix or 'no suffix'}; checked: " \
-                 f"{', '.join(CHECKED)})"
-        return {"row": row(submission.name, None, 0.0, submission.sha256, reason), "report": None}
+        return {"row": row(submission.name, None, 0.0, submission.sha256, not_checkable(submission.name)),
+                "report": None}
     with tempfile.TemporaryDirectory(prefix="mlp-parity-submission-") as folder:
         path = Path(folder) / Path(submission.name).name
         path.write_bytes(submission.content)

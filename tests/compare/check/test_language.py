@@ -262,6 +262,8 @@ def test_a_russian_card_says_no_english_sentence_and_no_english_check_name(repor
     for check in report.checks:
         assert TEXT.render(check.name, "ru") != str(check.name), check.name
     assert render(report) == render(report, "en") == report.render()
+    again = Report.from_dict(json.loads(json.dumps(report.to_dict())))   # a report read back from a file
+    assert render(again, "ru") == render(report, "ru") and to_html(again, "ru") == to_html(report, "ru")
 
 
 def test_the_russian_card_reads_as_the_english_one_does(reports):
@@ -287,11 +289,3 @@ def test_the_command_line_prints_the_russian_card_and_writes_the_same_json(tmp_p
     assert "выход прямого прохода верно" in " ".join(printed.split())
     written = json.loads(out.read_text())
     assert written["checks"][0]["name"] == "forward output" and written["status"] == "passed"   # English data
-
-
-def test_a_gradebook_in_russian_is_refused_in_one_line(tmp_path, capsys):
-    for name in ("a.py", "b.py"):
-        (tmp_path / name).write_text(Path(CATALOGUE.CORRECT).read_text())
-    assert main(["check", str(tmp_path / "a.py"), str(tmp_path / "b.py"), "--lang", "ru"]) == 2
-    err = capsys.readouterr().err
-    assert "a gradebook of several submissions is written in English" in err and len(err.splitlines()) == 1

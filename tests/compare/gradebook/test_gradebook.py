@@ -138,3 +138,33 @@ def test_inline_execution_gives_the_same_rows(course, tmp_path, local_book):
     # (a file named alone is shown as named; in a folder, relative to the folder)
     assert {k: v for k, v in serial[0]["row"].items() if k not in ("seconds", "submission")} == \
            {k: v for k, v in book.rows[1].items() if k not in ("seconds", "submission")}
+
+
+def test_a_russian_gradebook_is_said_from_the_cache_and_a_copy_keeps_its_name(tmp_path, capsys):
+    """Two students hand in the same bytes: two rows under their own names, also from the cache. The
+    Russian page and summary come from the cached reports (JSON) and say no English sentence; the CSV is
+    the same English data."""
+    folder, out = tmp_path / "course", tmp_path / "book"
+    folder.mkdir()
+    for name, source in (("anna.py", CORRECT), ("boris.py", CORRECT), ("vera.py", BUGGY)):
+        (folder / name).write_text(source)
+    command = ["check", str(folder), "--out", str(out), "--jobs", "1", "--timeout", "5", "--dtype", "float64"]
+    assert main(command) == 0
+    capsys.readouterr()
+    english_page, english_csv = (out / "gradebook.html").read_text(), (out / "gradebook.csv").read_text()
+    assert main([*command, "--lang", "ru"]) == 0
+    lines = [" ".join(line.split()) for line in capsys.readouterr().out.splitlines()]
+    assert lines[0] == "работа итог с ошибкой первая ошибка секунды диагноз"
+    assert [line.split()[0] for line in lines[2:5]] == ["anna.py", "boris.py", "vera.py"]
+    assert all("из кэша" in line for line in lines[2:5])
+    assert lines[4].startswith("vera.py не пройдено 6/11 W2 из кэша dW2 равен значению torch, умноженному на 3")
+    assert lines[-1].startswith("3 работы: не пройдено — 1, пройдено — 2; ")
+    page = (out / "gradebook.html").read_text()
+    assert "<h1>Сводная ведомость</h1>" in page and "градиент W2" in page and "всё совпадает с torch" in page
+    for words in ("gradient W2", "everything matches torch", "forward output", "found in"):
+        assert words in english_page and words not in page, words
+    rows = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
+    assert [r["submission"] for r in rows] == ["anna.py", "boris.py", "vera.py"]
+    assert rows[0]["sha256"] == rows[1]["sha256"]
+    assert [{k: v for k, v in r.items() if k != "cached"} for r in rows] == \
+           [{k: v for k, v in r.items() if k != "cached"} for r in csv.DictReader(io.StringIO(english_csv))]
