@@ -33,19 +33,18 @@ def configure(parser) -> None:
 
 def run_batch(args, config) -> int:
     """Grade every submission the targets name; 0 once the gradebook is written (each row says its result)."""
-    from compare.gradebook import page  # torch (through the checks): only when the command runs
-    from compare.gradebook.book import run_gradebook
+    from compare.gradebook import book, page  # torch (through the checks): only when the command runs
 
     if args.json:
         raise InvalidInput("with several submissions the JSON is the gradebook's: --out DIR writes gradebook.json")
     submissions = collect(args.target)
     out = Path(args.out)
-    book = run_gradebook(submissions, config, out, args.submission_timeout, args.jobs, args.scheduler,
-                         lang=args.lang)
-    rows = [{**row, "diagnosis": _short(row["diagnosis"])} for row in page.shown_rows(book, args.lang)]
+    graded = book.run_gradebook(submissions, config, out, args.submission_timeout, args.jobs, args.scheduler,
+                                lang=args.lang)
+    rows = [{**row, "diagnosis": _short(row["diagnosis"])} for row in page.shown_rows(graded, args.lang)]
     print(text_table(page.headings(args.lang), [[row[column] for column in page.COLUMNS] for row in rows]))
-    print("\n" + page.say("summary", args.lang, n=len(book.rows), counts=page.counts(book, args.lang),
-                          seconds=book.seconds, page=str(out / "gradebook.html")))
+    print("\n" + page.say("summary", args.lang, n=len(graded.rows), counts=page.counts(graded, args.lang),
+                          seconds=graded.seconds, page=str(out / "gradebook.html")))
     return 0
 
 
