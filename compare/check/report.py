@@ -55,24 +55,36 @@ def render(report: Report, lang: str = "en") -> str:
     if report.not_checked is not None:
         lines += _not_checked(report, lang)
     s = report.summary()
+    if _unrun(report):
+        return "\n".join(lines + ["", _t("summary_unrun", lang, checks=s["checks"], failed=s["failed"])])
     verdict = _t(f"verdict.{report.status.replace(' ', '_')}", lang)
     lines += ["", _t("summary", lang, checks=s["checks"], failed=s["failed"],
                      worst=_number(s["worst_rel_diff"], lang), verdict=verdict)]
     return "\n".join(lines)
 
 
+def _unrun(report: Report) -> bool:
+    """The class failed to load or to build: nothing was compared with torch."""
+    return bool(report.checks) and all(c.kind == "construct" for c in report.checks)
+
+
 def _understood(report: Report, lang: str) -> list[str]:
     """How the class was driven (the discovered plan) and what it was checked on."""
     if report.plan is None:
         return []
-    cfg = report.config
-    sizes = "-".join(map(str, report.sizes)) if report.sizes else "?"
     lines = ["  " + _t("understood", lang) + ":"]
     for line in describe(report.plan):
         lines += _wrap(TEXT.render(line, lang), "    ", lang)
+    return lines + ["  " + line for line in _checked_on(report, lang)]
+
+
+def _checked_on(report: Report, lang: str) -> list[str]:
+    """The torch network and the batch the class was compared on (the options that shape the verdict)."""
+    cfg = report.config
+    sizes = "-".join(map(str, report.sizes)) if report.sizes else "?"
     network = _t("network" if report.plan["bias"] else "network_no_bias", lang, sizes=sizes,
                  activation=cfg.activation, output=cfg.output_activation, loss=cfg.loss, seed=cfg.seed)
-    return lines + ["  " + network, "  " + _t("batch", lang, lr=cfg.lr, epochs=cfg.epochs)]
+    return [network, _t("batch", lang, lr=cfg.lr, epochs=cfg.epochs)]
 
 
 def _table(report: Report, dtype: str, lang: str) -> list[str]:
@@ -123,13 +135,16 @@ def to_html(report: Report, lang: str = "en") -> str:
     s = report.summary()
     color = _VERDICT_STYLE[report.status]
     status = _t(f"result.{report.status.replace(' ', '_')}", lang)
-    counts = _t("html.counts", lang, checks=s["checks"], failed=s["failed"], worst=_number(s["worst_rel_diff"], lang))
+    counts = _t("summary_unrun", lang, checks=s["checks"], failed=s["failed"]) if _unrun(report) else \
+        _t("html.counts", lang, checks=s["checks"], failed=s["failed"], worst=_number(s["worst_rel_diff"], lang))
     parts = [f"<div class='mlp-parity-check'><p><b>mlp-parity check</b> <code>{e(report.target)}</code>: "
              f"<b style='color:{color}'>{e(status)}</b> ({e(counts)})</p>"]
     notes = list(report.notes) + (describe(report.plan) if report.plan is not None else [])
     if notes:
         parts.append(f"<details><summary>{e(_t('understood', lang))}</summary><ul>" +
                      "".join(f"<li>{e(TEXT.render(line, lang))}</li>" for line in notes) + "</ul></details>")
+    if report.plan is not None:
+        parts.append(f"<p>{'<br>'.join(e(line) for line in _checked_on(report, lang))}</p>")
     head = "".join(f"<th>{e(_t(f'column.{key}', lang))}</th>" for key in ("check", "status", "rel", "findings"))
     for dtype in dict.fromkeys(c.dtype for c in report.checks):
         rows = []

@@ -146,12 +146,14 @@ def run(args) -> int:
                          dtypes=tuple(args.dtype), lr=args.lr, epochs=args.epochs, timeout=args.timeout or None,
                          memory=int(args.memory_limit * 2**30) or None, class_name=args.class_name,
                          init_args=args.init_args, adapter=args.adapter)
-    if is_batch(args.target):
+    if is_batch(args.target) or args.out is not None:   # --out DIR: a gradebook, even of one file
         return gradebook.run_batch(args, config)
     target = args.target[0]
     where, _ = split_target(target)
     if where.endswith((".py", ".ipynb")) and not Path(where).is_file():  # said before torch is imported
         raise InvalidInput(f"no such file: {where}")
+    if Path(where).is_file() and Path(where).suffix not in ("", ".py", ".ipynb"):
+        raise InvalidInput(f"{where} is not a Python file or notebook (checked: .py, .ipynb)")
     from compare.check.checker import run_check  # torch: only when the command runs
 
     report = run_check(target, config)

@@ -14,13 +14,15 @@ from compare.present.tables import text_table
 from handmade.contract.errors import InvalidInput
 
 DEFAULT_CAP = 300.0
+DEFAULT_OUT = "gradebook"
 
 
 def configure(parser) -> None:
     """The options that only a batch of submissions uses."""
-    parser.add_argument("--out", metavar="DIR", type=options.output_dir, default="gradebook",
-                        help="with several submissions: where gradebook.csv, .json and .html go, with a cache "
-                             "of the submissions already checked (default: ./gradebook)")
+    parser.add_argument("--out", metavar="DIR", type=options.output_dir, default=None,
+                        help="with several submissions (or to grade one file as a gradebook): where "
+                             "gradebook.csv, .json and .html go, with a cache of the submissions already checked "
+                             f"(default: ./{DEFAULT_OUT})")
     parser.add_argument("--jobs", type=options.positive_int, default=None,
                         help="with several submissions: checks at once (default: one per core)")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
@@ -38,7 +40,7 @@ def run_batch(args, config) -> int:
     if args.json:
         raise InvalidInput("with several submissions the JSON is the gradebook's: --out DIR writes gradebook.json")
     submissions = collect(args.target)
-    out = Path(args.out)
+    out = Path(args.out or DEFAULT_OUT)
     graded = book.run_gradebook(submissions, config, out, args.submission_timeout, args.jobs, args.scheduler,
                                 lang=args.lang)
     rows = [{**row, "diagnosis": _short(row["diagnosis"])} for row in page.shown_rows(graded, args.lang)]

@@ -55,12 +55,14 @@ def cache_key(submission: Submission, config: dict, cap: float | None) -> str:
 
 @dataclass
 class Gradebook:
-    """The rows in submission order, every report (None for a file that was not checked), where it ran."""
+    """The rows in submission order, every report (None for a file that was not checked), where it ran, and
+    what graded them (``checked_by``: the tool's version, the options, the cap per submission)."""
 
     rows: list[dict]
     reports: list[dict | None]
     executor: dict = field(default_factory=dict)
     seconds: float = 0.0
+    checked_by: dict = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -109,7 +111,8 @@ def run_gradebook(submissions: list[Submission], config: CheckConfig, out: Path,
     with running(make_executor(jobs, scheduler)) as pool:
         results = grade_all(submissions, config, out, cap, pool, progress)
     book = Gradebook([r["row"] for r in results], [r["report"] for r in results], describe(pool),
-                     time.perf_counter() - start)
+                     time.perf_counter() - start,
+                     {"version": tool_version(), "options": config.to_dict(), "submission_timeout": cap})
     write(book, Path(out), lang)
     return book
 
@@ -120,6 +123,7 @@ def write(book: Gradebook, out: Path, lang: str = "en") -> None:
     with OutputSet() as outputs:
         outputs.write_text(out / "gradebook.csv", csv_text(book.rows, ROW_FIELDS))
         outputs.write_json(out / "gradebook.json", {"summary": {"submissions": len(book.rows), **book.counts()},
-                                                    "executor": book.executor, "seconds": book.seconds,
+                                                    "checked_by": book.checked_by, "executor": book.executor,
+                                                    "seconds": book.seconds,
                                                     "rows": book.rows, "reports": book.reports})
         outputs.write_text(out / "gradebook.html", to_page(book, lang))

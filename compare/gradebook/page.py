@@ -70,5 +70,6 @@ def to_page(book, lang: str = "en") -> str:
     return (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>mlp-parity: {e(title)}</title>"
             "<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top}</style></head><body>"
-            f"<h1>{e(title)}</h1><p>{e(say('counts', lang, n=len(book.rows), counts=counts(book, lang)))}</p>"
+            f"<h1>{e(title)}</h1><p>{e(say('counts', lang, n=len(book.rows), counts=counts(book, lang)))}<br>"
+            f"{e(say('checked_by', lang, version=book.checked_by.get('version', '?')))}</p>"
             f"<table><tr>{head}</tr>{rows}</table>{cards}</body></html>\n")

@@ -87,8 +87,19 @@ def _takes_anything(cls) -> bool:
     return any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
 
 
+def unknown_init_args(cls, request: Request) -> tuple[list[str], list[str]]:
+    """(the --init-args names the constructor does not take, the names it takes); none unknown when it takes
+    anything (``**kwargs``) or cannot be inspected."""
+    params = _signature(cls)
+    if params is None or _takes_anything(cls):
+        return [], []
+    names = [p.name for p in params]
+    return [name for name in request.init_args if name not in names], names
+
+
 def _given_sizes(named, request: Request) -> Request:
-    """The request with the hidden widths a user fixed through ``--init-args`` (``hidden_size_list=[16, 8]``)."""
+    """The request with the hidden widths a user fixed through ``--init-args`` (``hidden_size_list=[16, 8]``,
+    ``n_hidden=8``)."""
     present = {role for _, role in named}
     for p, role in named:
         value = request.init_args.get(p.name)
@@ -99,7 +110,18 @@ def _given_sizes(named, request: Request) -> Request:
         start, end = (0 if "input" in present else 1), (None if "output" in present else -1)
         hidden = tuple(value) if role == "hidden_sizes" else tuple(value[start:end])
         return dataclasses.replace(request, hidden=hidden, hidden_given=True)
+    # Or one width per hidden parameter (``n_hidden=8``): the others keep the widths asked for.
+    hidden_params = sorted((p for p, role in named if role == "hidden"), key=lambda p: roles.hidden_index(p.name))
+    given = [request.init_args.get(p.name) for p in hidden_params]
+    if any(_width(v) for v in given):
+        asked = request.sizes(len(hidden_params))[1:-1]
+        hidden = tuple(v if _width(v) else a for v, a in zip(given, asked))
+        return dataclasses.replace(request, hidden=hidden, hidden_given=True)
     return request
+
+
+def _width(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _role_values(named, request: Request) -> tuple[tuple[int, ...], dict]:

@@ -78,6 +78,10 @@ class Discovery:
                                group=CONSTRUCTOR)
 
     def run(self) -> Plan:
+        unknown, parameters = construct.unknown_init_args(self.cls, self.request)
+        if unknown:   # a mistyped --init-args name is said, never silently dropped
+            raise NotUnderstood(say("discovery.unknown_init_args", name=self.name, unknown=unknown,
+                                    parameters=parameters), say("fix.init_args", parameters=parameters))
         failures, crashed = [], None
         for call in construct.constructor_calls(self.cls, self.request):
             built = self.build(call)

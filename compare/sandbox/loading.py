@@ -166,6 +166,9 @@ def load_target(target: str, calls: UserCalls, class_name: str | None = None) ->
     if not candidates and layers:
         return Loaded(None, f"{target} (its layer classes)", source,
                       notes + [say("load.assembled", file=where, layers=[c.__name__ for c in layers])], vars(module))
+    if not any(isinstance(v, type) and v.__module__ == module.__name__ for v in vars(module).values()):
+        raise InvalidInput(f"{where} defines no class: check drives a network class (wrap your functions in a "
+                           "small class with forward and backward methods)")
     if len(candidates) != 1:
         listed = ", ".join(c.__name__ for c in candidates) or "none with a forward-like method"
         raise InvalidInput(f"cannot tell which class in {where} is the network ({listed}); name it as "

@@ -1,4 +1,4 @@
-"""Hypotheses on the forward pass: a bias left out, another activation, a leaky slope."""
+"""Hypotheses on the forward pass: a bias left out, another hidden or output activation (or both), a leaky slope."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from compare.measure.differences import rel_error_l2
 from handmade.activations import ACTIVATIONS, Activation
 from handmade.contract.errors import InvalidInput
 from handmade.model import MLP
+
+OUTPUTS = ("identity", "relu", "sigmoid", "softmax")   # the output activations a hand-written network uses
 
 
 def forward_alternatives(spec, params: dict, X: np.ndarray) -> list[tuple[Finding, np.ndarray]]:
@@ -27,13 +29,19 @@ def forward_alternatives(spec, params: dict, X: np.ndarray) -> list[tuple[Findin
         if n > 1 and name != Activation(spec.activation).name:
             out.append((Finding.of("wrong_activation", activation=name, declared=spec.activation),
                         MLP(spec.replace(activation=name), params).forward(X)))
-    for name in ("identity", "relu", "sigmoid", "softmax"):
-        if name == Activation(spec.output_activation).name:
+    hidden = [name for name in ACTIVATIONS if n > 1 and name != Activation(spec.activation).name]
+    for output in OUTPUTS:
+        if output == Activation(spec.output_activation).name:
             continue
         # The forward alone is compared: any loss that can take this output will do.
-        loss = spec.loss if _valid(spec, name, spec.loss) else ("ce" if name == "softmax" else "mse")
-        out.append((Finding.of("wrong_output_activation", activation=name, declared=spec.output_activation),
-                    MLP(spec.replace(output_activation=name, loss=loss), params).forward(X)))
+        loss = spec.loss if _valid(spec, output, spec.loss) else ("ce" if output == "softmax" else "mse")
+        out.append((Finding.of("wrong_output_activation", activation=output, declared=spec.output_activation),
+                    MLP(spec.replace(output_activation=output, loss=loss), params).forward(X)))
+        # Both changed: a sigmoid network with a sigmoid output checked with the default relu -> identity.
+        for name in hidden:
+            out.append((Finding.of("wrong_activations", activation=name, output=output, declared=spec.activation,
+                                   declared_output=spec.output_activation),
+                        MLP(spec.replace(activation=name, output_activation=output, loss=loss), params).forward(X)))
     return out
 
 
