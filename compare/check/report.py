@@ -63,6 +63,11 @@ def render(report: Report, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
+def result_word(status: str, lang: str) -> str:
+    """A report's status (passed, failed, not checked) as a word of ``lang``."""
+    return _t(f"result.{status.replace(' ', '_')}", lang)
+
+
 def _unrun(report: Report) -> bool:
     """The class failed to load or to build: nothing was compared with torch."""
     return bool(report.checks) and all(c.kind == "construct" for c in report.checks)
@@ -134,7 +139,7 @@ def to_html(report: Report, lang: str = "en") -> str:
     e = html.escape
     s = report.summary()
     color = _VERDICT_STYLE[report.status]
-    status = _t(f"result.{report.status.replace(' ', '_')}", lang)
+    status = result_word(report.status, lang)
     counts = _t("summary_unrun", lang, checks=s["checks"], failed=s["failed"]) if _unrun(report) else \
         _t("html.counts", lang, checks=s["checks"], failed=s["failed"], worst=_number(s["worst_rel_diff"], lang))
     parts = [f"<div class='mlp-parity-check'><p><b>mlp-parity check</b> <code>{e(report.target)}</code>: "

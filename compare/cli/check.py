@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import ast
-import math
 from pathlib import Path
 
 from compare.check import CheckConfig, render, to_json
 from compare.cli import gradebook, options
 from compare.files.atomic import write_json
-from compare.gradebook.submissions import is_batch
+from compare.gradebook.submissions import CHECKED, is_batch, is_checkable
 from compare.sandbox.loading import split_target
 from handmade.contract.errors import InvalidInput
 
@@ -66,24 +65,8 @@ exit codes: 0 everything matches, 1 a check failed (a finding), 2 bad usage,
 """
 
 
-def limit_in(unit: str):
-    """An argparse type for a limit: a number of ``unit`` >= 0, where 0 means no limit."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number of {unit}") from None
-        if not math.isfinite(value) or value < 0:
-            raise argparse.ArgumentTypeError(f"{text!r} must be a number of {unit} >= 0 (0: no limit)")
-        return value
-
-    parse.__name__ = f"number of {unit}"
-    return parse
-
-
-timeout_seconds = limit_in("seconds")
-gibibytes = limit_in("GiB")
+timeout_seconds = options.limit_in("seconds")
+gibibytes = options.limit_in("GiB")
 
 
 def init_args(text: str) -> tuple:
@@ -150,10 +133,10 @@ def run(args) -> int:
         return gradebook.run_batch(args, config)
     target = args.target[0]
     where, _ = split_target(target)
-    if where.endswith((".py", ".ipynb")) and not Path(where).is_file():  # said before torch is imported
+    if is_checkable(where) and not Path(where).is_file():  # said before torch is imported
         raise InvalidInput(f"no such file: {where}")
-    if Path(where).is_file() and Path(where).suffix not in ("", ".py", ".ipynb"):
-        raise InvalidInput(f"{where} is not a Python file or notebook (checked: .py, .ipynb)")
+    if Path(where).is_file() and Path(where).suffix and not is_checkable(where):   # a module name has no suffix
+        raise InvalidInput(f"{where} is not a Python file or notebook (checked: {', '.join(CHECKED)})")
     from compare.check.checker import run_check  # torch: only when the command runs
 
     report = run_check(target, config)

@@ -31,6 +31,22 @@ def positive_float(text: str) -> float:
     return value
 
 
+def limit_in(unit: str):
+    """An argparse type for a limit: a number of ``unit`` >= 0, where 0 means no limit."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of {unit}") from None
+        if not math.isfinite(value) or value < 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must be a number of {unit} >= 0 (0: no limit)")
+        return value
+
+    parse.__name__ = f"number of {unit}"
+    return parse
+
+
 def int_at_least(minimum: int):
     """An argparse type: a whole number >= ``minimum``."""
 

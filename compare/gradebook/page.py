@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import html
 
-from compare.check.report import to_html
+from compare.check.report import result_word, to_html
 from compare.check.results import Report
 from compare.check.texts import TEXT
 from compare.gradebook.grading import first_wrong, headline, not_checkable
-from compare.gradebook.submissions import CHECKED
+from compare.gradebook.submissions import is_checkable
 from compare.language.numbers import localize
 
 COLUMNS = ("submission", "status", "failed", "first_wrong", "seconds", "diagnosis")
@@ -29,25 +29,25 @@ def headings(lang: str) -> list[str]:
 
 def counts(book, lang: str) -> str:
     """"2 passed, 3 failed, 1 not checked" in ``lang``."""
-    return ", ".join(say("count", lang, n=n, status=TEXT.text(f"report.result.{status.replace(' ', '_')}", lang))
+    return ", ".join(say("count", lang, n=n, status=result_word(status, lang))
                      for status, n in sorted(book.counts().items()))
 
 
-def shown_rows(book, lang: str) -> list[dict[str, str]]:
+def shown_rows(book, lang: str, reports: list[Report | None] | None = None) -> list[dict[str, str]]:
     """Every row as the teacher reads it, {column: text} in ``lang`` (what is English data in the CSV is
-    said again from the report: the status, the first wrong check, the headline diagnosis)."""
+    said again from the report: the status, the first wrong check, the headline diagnosis). ``reports``:
+    the book's reports already read back (default: read here)."""
+    reports = _read(book) if reports is None else reports
     shown = []
-    for r, data in zip(book.rows, book.reports):
-        report = Report.from_dict(data) if data is not None else None
+    for r, report in zip(book.rows, reports):
         first = first_wrong(report) if report is not None else None
         if report is not None:
             diagnosis = headline(report, lang)
-        elif not r["submission"].endswith(CHECKED):
+        elif not is_checkable(r["submission"]):
             diagnosis = not_checkable(r["submission"], lang)
         else:  # the tool could not use the file (no network class, two of them): its one-line error
             diagnosis = r["diagnosis"]
-        shown.append({"submission": r["submission"],
-                      "status": TEXT.text(f"report.result.{r['status'].replace(' ', '_')}", lang),
+        shown.append({"submission": r["submission"], "status": result_word(r["status"], lang),
                       "failed": f"{r['failed']}/{r['checks']}",
                       "first_wrong": "-" if first is None else first.param or TEXT.render(first.name, lang),
                       "seconds": say("cached", lang) if r["cached"] else localize(f"{r['seconds']:.1f}", lang),
@@ -55,17 +55,23 @@ def shown_rows(book, lang: str) -> list[dict[str, str]]:
     return shown
 
 
+def _read(book) -> list[Report | None]:
+    return [Report.from_dict(data) if data is not None else None for data in book.reports]
+
+
 def to_page(book, lang: str = "en") -> str:
     """One self-contained HTML page: the table (each row links to its card), then every card."""
     e = html.escape
+    reports = _read(book)
+    shown = shown_rows(book, lang, reports)
     head = "".join(f"<th>{e(h)}</th>" for h in headings(lang))
     rows = "".join("<tr>" + "".join(f"<td><a href='#s{i}'>{e(text)}</a></td>" if column == "submission" else
-                                    f"<td>{e(text)}</td>" for column, text in shown.items()) + "</tr>"
-                   for i, shown in enumerate(shown_rows(book, lang)))
+                                    f"<td>{e(text)}</td>" for column, text in row.items()) + "</tr>"
+                   for i, row in enumerate(shown))
     cards = "".join(
-        f"<section id='s{i}'><h2>{e(r['submission'])}</h2>"
-        + (to_html(Report.from_dict(report), lang) if report is not None else f"<p>{e(text['diagnosis'])}</p>")
-        + "</section>" for i, (r, report, text) in enumerate(zip(book.rows, book.reports, shown_rows(book, lang))))
+        f"<section id='s{i}'><h2>{e(row['submission'])}</h2>"
+        + (to_html(report, lang) if report is not None else f"<p>{e(row['diagnosis'])}</p>")
+        + "</section>" for i, (row, report) in enumerate(zip(shown, reports)))
     title = say("title", lang)
     return (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>mlp-parity: {e(title)}</title>"
             "<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse}"

@@ -34,7 +34,12 @@ class Submission:
 
     @property
     def checkable(self) -> bool:
-        return Path(self.name).suffix.lower() in CHECKED
+        return is_checkable(self.name)
+
+
+def is_checkable(name: str) -> bool:
+    """A file check runs: a Python file or a notebook (by its suffix, in any case)."""
+    return Path(name).suffix.lower() in CHECKED
 
 
 def is_batch(targets: list[str]) -> bool:
