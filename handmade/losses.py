@@ -208,6 +208,12 @@ class LossEntry:
     # last layer's pre-activation z, and the network's output activation is this link or identity.
     link: str | None = None
 
+    @property
+    def family(self) -> str:
+        """"squared" (an error squared) or the link of a cross-entropy ("softmax", "sigmoid"): losses of one
+        family differ by constant factors, of two families by the form of the gradient."""
+        return self.link or "squared"
+
 
 LOSSES: dict[str, LossEntry] = {
     "mse": LossEntry(mse, mse_grad, "mean squared error, torch's default reduction"),

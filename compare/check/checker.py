@@ -54,14 +54,18 @@ MAX_AVOIDED = 4
 __all__ = ["Check", "CheckConfig", "Checker", "Report", "check_with", "run_check"]
 
 
+def stopped(outcome) -> Finding:
+    """The finding of a call that never got to a comparison: it ran out of time, or it raised or died."""
+    return Finding.of("timeout" if outcome.timed_out else "exception", error=outcome.error)
+
+
 class Checker(ForwardAndGradientChecks, StateChecks, TrainingAndLossChecks):
     """All checks of one class in one dtype, in report-card order."""
 
     def run(self) -> None:
         built = self.subject.build()
         if not built.ok:
-            self.add(say("check.construct"), "construct", False, findings=[
-                Finding.of("timeout" if built.timed_out else "exception", error=built.error)])
+            self.add(say("check.construct"), "construct", False, findings=[stopped(built)])
             return
         self.check_forward()
         self.check_gradients()
@@ -91,16 +95,16 @@ def check_with(link, target: str, config: CheckConfig) -> Report:
     if loaded.usage:
         raise InvalidInput(loaded.error)
     if not loaded.ok:
-        report.checks.append(Check(say("check.load"), "construct", "float64", False, findings=[Finding.of(
-            "timeout" if loaded.timed_out else "exception", error=loaded.error)]))
+        report.checks.append(Check(say("check.load"), "construct", "float64", False, findings=[stopped(loaded)]))
         return report
     report.target = loaded.value["label"]
     report.notes += loaded.value["notes"]
     plan = discover(link, config, report)
     if plan is None:
         return report
+    hung: dict = {}   # calls that ended the child, remembered across the dtypes (see compare.check.subject)
     for dtype in config.dtypes:
-        checker = Checker(Subject(link, plan, dtype, config.loss, config.output_activation), config, dtype)
+        checker = Checker(Subject(link, plan, dtype, config.loss, config.output_activation, hung), config, dtype)
         checker.run()
         report.not_checked = report.not_checked or checker.not_checked
         report.checks += checker.checks
@@ -125,8 +129,7 @@ def discover(link, config: CheckConfig, report: Report) -> dict | None:
             break
         avoid[link.calling[1]] = (found.error, found.timed_out)
     if not found.ok:
-        report.checks.append(Check(say("check.construct"), "construct", "float64", False, findings=[Finding.of(
-            "timeout" if found.timed_out else "exception", error=found.error)]))
+        report.checks.append(Check(say("check.construct"), "construct", "float64", False, findings=[stopped(found)]))
         return None
     if "not_understood" in found.value:
         report.not_checked = found.value["not_understood"]

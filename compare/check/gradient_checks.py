@@ -221,7 +221,7 @@ class ForwardAndGradientChecks(CheckSession):
             return overview_named or any(f.code in ("factor", "sign_flipped") for f in check.findings)
         dirs, numeric = fd
         grads64 = self.float64_gradients() or {}
-        forward_ok = any(c.name == "forward output" and c.passed for c in self.checks)
+        forward_ok = any(c.kind == "forward" and c.passed for c in self.checks)
         for key in failing:
             g, name = grads64.get(key), self.subject.name(key)
             usable = g is not None and np.all(np.isfinite(g))

@@ -28,13 +28,13 @@ import tempfile
 import threading
 import time
 
+from compare.check.results import DEFAULT_MEMORY
 from compare.check.texts import say
 from compare.sandbox import wire
 from compare.sandbox.calls import Outcome
 
 GRACE = 2.0           # seconds a reply may be later than the call's own time limit before the process is killed
 START_TIMEOUT = 60.0  # seconds to start the child and load the user's file, on top of the limit
-DEFAULT_MEMORY = 2 * 2**30
 
 
 def _signal_name(code: int) -> str:

@@ -62,6 +62,12 @@ class CheckSession:
         self.ref = torch_step(self.spec, self.P0, self.data["X"], self.data["Y"])
         self.checks: list[Check] = []
         self.overview: list[Finding] = []
+        # What the instance that gave the gradients showed (set by the gradient checks): flags such as
+        # "overwrote_output", "out_of_order", and the order its gradients came in.
+        self.flags: set[str] = set()
+        self.order: list[str] = []
+        # Float64 results the gradient checks and the loss checks both ask for: computed once a round.
+        self._float64: dict = {}
         self.not_checked = None  # {"reason", "fix"}: a part the checks could not judge (a rate the tool assumed)
         self.output = None       # the user's forward output on batch A (valid shape) or None
         self.grads = None        # the user's gradients, torch layout (None where unusable)
@@ -146,6 +152,11 @@ class CheckSession:
 
     def float64_gradients(self) -> dict | None:
         """The user's gradients with float64 weights and data: what finite differences are compared with."""
+        if "gradients" not in self._float64:
+            self._float64["gradients"] = self._float64_gradients()
+        return self._float64["gradients"]
+
+    def _float64_gradients(self) -> dict | None:
         fresh = self.fresh64()
         if fresh is None:
             return None
@@ -157,6 +168,11 @@ class CheckSession:
 
     def own_loss_fd(self, loss_name: str):
         """Directional finite differences of ``loss(your forward(p))`` at the shared weights, in float64."""
+        if ("fd", loss_name) not in self._float64:
+            self._float64[("fd", loss_name)] = self._own_loss_fd(loss_name)
+        return self._float64[("fd", loss_name)]
+
+    def _own_loss_fd(self, loss_name: str):
         fresh = self.fresh64()
         if fresh is None:
             return None

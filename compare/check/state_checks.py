@@ -91,6 +91,6 @@ class StateChecks(CheckSession):
             check.findings.append(Finding.of("state_between_calls", params=differ))
 
     def check_output_kept(self) -> None:
-        if "overwrote_output" not in getattr(self, "flags", set()):
+        if "overwrote_output" not in self.flags:
             return
         self.add(say("check.output_intact"), "state", False, counted=False, findings=[Finding.of("overwrote_output")])

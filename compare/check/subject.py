@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from compare.check.texts import say
+from compare.sandbox.calling import PER_SAMPLE
 from compare.sandbox.calls import Outcome, not_called
 from compare.sandbox.layout import ParamLayout
 from compare.sandbox.plan import describe
@@ -52,11 +53,11 @@ def needs_object(method):
 
 
 class Subject:
-    """See the module docstring. ``plan``: the plan message; ``dtype``: the dtype of this round of checks."""
+    """See the module docstring. ``plan``: the plan message; ``dtype``: the dtype of this round of checks;
+    ``hung``: the calls that ended the child so far, shared by the rounds of one check."""
 
-    interface = "discovered"
-
-    def __init__(self, link, plan: dict, dtype: str, loss: str, output_activation: str):
+    def __init__(self, link, plan: dict, dtype: str, loss: str, output_activation: str,  # noqa: PLR0913 - the plan, the round, what rounds share
+                 hung: dict | None = None):
         self.link, self.plan, self.dtype = link, plan, dtype
         self.loss, self.output_activation = loss, output_activation
         self.layouts = [ParamLayout.from_message(p) for p in plan["layouts"]]
@@ -65,7 +66,7 @@ class Subject:
         self.names = short_names(self.layouts)
         self.sizes, self.bias = tuple(plan["sizes"]), bool(plan["bias"])
         # kind of call -> (smallest size that ended the child, message, whether it was stopped for hanging)
-        self.hung: dict[str, tuple[float, str, bool]] = {}
+        self.hung: dict[str, tuple[float, str, bool]] = {} if hung is None else hung
 
     # -- what the plan says ----------------------------------------------------------------------------
     def name(self, key: str) -> str:
@@ -86,7 +87,7 @@ class Subject:
     @property
     def per_sample_training(self) -> bool:
         train = self.plan["train"]
-        return bool(train) and train["layout"] in ("sample_column", "sample_flat") and train["epochs"] == "calls"
+        return bool(train) and train["layout"] in PER_SAMPLE and train["epochs"] == "calls"
 
     # -- calls -----------------------------------------------------------------------------------------------
     def _call(self, request: dict, what: str, kind: str, size: float = 0) -> Outcome:
@@ -160,7 +161,7 @@ class Subject:
                                "call.gave_no_gradients", method=grads_plan["name"]),
                                      params=[self.names[k] for k in self.keys]))
         grads = read["grads"]
-        if grads_plan["layout"] in ("sample_column", "sample_flat"):
+        if grads_plan["layout"] in PER_SAMPLE:
             reduce = np.mean if get_loss(self.loss).samples == "mean" else np.sum
             grads = {k: reduce(g, axis=0) for k, g in grads.items()}
         if read["updated"]:

@@ -106,7 +106,7 @@ class TrainingAndLossChecks(CheckSession):
 
     def order_findings(self) -> list[Finding]:
         """Why a step may pair weights with the wrong gradients: backward returned them in an unusual order."""
-        if "out_of_order" not in getattr(self, "flags", set()):
+        if "out_of_order" not in self.flags:
             return []
         got = [f"d{self.subject.name(k)}" for k in self.order]
         expected = [f"d{self.subject.name(k)}" for k in self.subject.keys]

@@ -44,21 +44,23 @@ def _beside(path: Path) -> str:
 
 def draw(document: dict, out_dir: str, source: str) -> int:
     """Check ``document`` (a sweep as JSON data) and draw its figures into ``out_dir``; says where."""
-    from compare.figures.sweep_page import write_sweep_plots  # matplotlib: only when drawing (--help stays light)
     from compare.trajectory.saved import sweep_from_document  # the layout of a sweep's JSON
 
     # As JSON data, exactly what the saved file holds: the figures match a later `plot` of it.
-    written = write_sweep_plots(sweep_from_document(to_jsonable(document), source), out_dir, source)
-    print(f"wrote {len(written) - 1} figures and {written[-1]} (open it in a browser)")
-    return 0
+    return _write(sweep_from_document(to_jsonable(document), source), out_dir, source)
 
 
 def run(args) -> int:
-    from compare.figures.sweep_page import write_sweep_plots  # matplotlib: only when drawing (--help stays light)
     from compare.trajectory.saved import load_sweep  # the layout of a sweep's JSON
 
     sweep = load_sweep(args.sweep_json)
-    out = args.out or _beside(Path(args.sweep_json))
-    written = write_sweep_plots(sweep, out, args.sweep_json)
-    print(f"{len(sweep['cells'])} cells: wrote {len(written) - 1} figures and {written[-1]} (open it in a browser)")
+    return _write(sweep, args.out or _beside(Path(args.sweep_json)), args.sweep_json,
+                  f"{len(sweep['cells'])} cells: ")
+
+
+def _write(sweep: dict, out_dir, source: str, counted: str = "") -> int:
+    from compare.figures.sweep_page import write_sweep_plots  # matplotlib: only when drawing (--help stays light)
+
+    written = write_sweep_plots(sweep, out_dir, source)
+    print(f"{counted}wrote {len(written) - 1} figures and {written[-1]} (open it in a browser)")
     return 0

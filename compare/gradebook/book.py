@@ -24,7 +24,6 @@ import json
 import time
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 from compare.check.results import CheckConfig
@@ -34,21 +33,15 @@ from compare.gradebook.page import to_page
 from compare.gradebook.submissions import Submission
 from compare.present.progress import progress_bar
 from compare.present.tables import csv_text
+from compare.run.cluster import project_version
 from compare.run.executors import describe, make_executor, run_all, running
 from compare.run.threads import call_in_one_thread
 
 CACHE = ".cache"
 
 
-def tool_version() -> str:
-    try:
-        return metadata.version("mlp-parity")
-    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-        return "source"
-
-
-def cache_key(submission: Submission, config: dict, cap: float | None) -> str:
-    options = json.dumps({"name": submission.name, "config": config, "cap": cap, "version": tool_version()},
+def cache_key(submission: Submission, config: dict, cap: float | None, version: str) -> str:
+    options = json.dumps({"name": submission.name, "config": config, "cap": cap, "version": version},
                          sort_keys=True)
     return hashlib.sha256(submission.content + b"\0" + options.encode()).hexdigest()
 
@@ -74,12 +67,12 @@ class Gradebook:
 def grade_all(submissions: list[Submission], config: CheckConfig, out: Path, cap: float | None = 300.0,
               executor: Executor | None = None, progress: bool | None = None) -> list[dict]:
     """``[{"row", "report"}]`` in submission order; cached results reused, new ones cached as they arrive."""
-    settings = config.to_dict()
+    settings, version = config.to_dict(), project_version()
     cache = Path(out) / CACHE
+    files = [cache / f"{cache_key(submission, settings, cap, version)}.json" for submission in submissions]
     results: list[dict | None] = [None] * len(submissions)
     todo = []
-    for i, submission in enumerate(submissions):
-        cached = cache / f"{cache_key(submission, settings, cap)}.json"
+    for i, cached in enumerate(files):
         if cached.is_file():
             kept = json.loads(cached.read_text())
             kept["row"]["cached"] = True
@@ -91,7 +84,7 @@ def grade_all(submissions: list[Submission], config: CheckConfig, out: Path, cap
 
         def keep(i: int, future: Future) -> None:
             results[i] = future.result()
-            write_json(cache / f"{cache_key(submissions[i], settings, cap)}.json", results[i])
+            write_json(files[i], results[i])
             bar.update(1)
             bar.set_postfix_str(f"{submissions[i].name}: {results[i]['row']['status']}")
 
@@ -112,7 +105,7 @@ def run_gradebook(submissions: list[Submission], config: CheckConfig, out: Path,
         results = grade_all(submissions, config, out, cap, pool, progress)
     book = Gradebook([r["row"] for r in results], [r["report"] for r in results], describe(pool),
                      time.perf_counter() - start,
-                     {"version": tool_version(), "options": config.to_dict(), "submission_timeout": cap})
+                     {"version": project_version(), "options": config.to_dict(), "submission_timeout": cap})
     write(book, Path(out), lang)
     return book
 

@@ -30,7 +30,7 @@ import signal
 from concurrent.futures import ProcessPoolExecutor
 
 from compare.run.hooks import pause_point
-from compare.system.lifetime import alive, kernel_kills_orphan, watch_parent
+from compare.system.lifetime import alive, die_with_parent
 
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
@@ -54,10 +54,8 @@ def _start_worker(owner: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the owner's handler, inherited through fork
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by the owner around the start
-    parent = os.getppid()  # the owner, or a fork server that itself ends with the owner
-    if not kernel_kills_orphan():
-        watch_parent(parent)
-    if os.getppid() != parent or not alive(owner):
+    # The parent is the owner, or a fork server that itself ends with the owner.
+    if not die_with_parent() or not alive(owner):
         os._exit(1)  # the owner died before the guard was armed
     pause_point("worker-importing-torch")
     import torch  # heavy: each worker needs it for its tasks (a no-op where the worker was forked)

@@ -53,6 +53,16 @@ def output_array(value, n_out: int) -> np.ndarray | None:
     return None
 
 
+def run_forward(method, inputs, missing: str):
+    """``method`` on the whole batch, or once per sample when ``inputs`` is a list of samples
+    (:func:`shape_inputs`); ``missing``: the error when the class has no such method (anymore)."""
+    if method is None:
+        raise AttributeError(missing)
+    if isinstance(inputs, list):
+        return [method(x) for x in inputs]
+    return method(inputs)
+
+
 def as_rows(out, layout: str, n_rows: int, n_out: int) -> np.ndarray | None:
     """The forward output of ``layout`` as (N, n_out) rows, or None if it does not have that shape."""
     if layout in PER_SAMPLE:

@@ -53,10 +53,6 @@ def _normalised(name: str) -> str:
     return re.sub(r"_|layer|activation|function|fn$", "", name.lower())
 
 
-def _family(loss: str) -> str:
-    return get_loss(loss).link or "squared"
-
-
 def _has(cls: type, *groups: tuple[str, ...]) -> bool:
     methods = set(public_methods(cls))
     return all(any(name in methods for name in group) for group in groups)
@@ -97,18 +93,18 @@ class LayerKit:
             name = output if l == len(sizes) - 2 else hidden
             if name in self.activations and not (l == len(sizes) - 2 and self.loss_takes_logits(network.loss)):
                 parts.append(f"{self.activations[name].__name__}()")
-        loss_cls = self.losses.get(_family(network.loss))
+        loss_cls = self.losses.get(get_loss(network.loss).family)
         loss = f"{loss_cls.__name__}()" if loss_cls else say("note.declared_loss", loss=network.loss)
         where = f"{container.__name__}(layers, loss)" if container else say("note.checker_sequence")
         return say("note.assembled", parts=parts, where=where, loss=loss)
 
     def loss_takes_logits(self, loss: str) -> bool:
-        cls = self.losses.get(_family(loss))
-        return cls is not None and _family(loss) != "squared" and bool(re.search(
+        cls = self.losses.get(get_loss(loss).family)
+        return cls is not None and get_loss(loss).family != "squared" and bool(re.search(
             r"softmax|logit|sigmoid", cls.__name__, re.IGNORECASE))
 
     def loss_object(self, loss: str):
-        cls = self.losses.get(_family(loss))
+        cls = self.losses.get(get_loss(loss).family)
         return _build(cls) if cls is not None else None
 
 

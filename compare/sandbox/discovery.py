@@ -25,7 +25,7 @@ import functools
 import numpy as np
 
 from compare.sandbox import construct, params
-from compare.sandbox.calling import LAYOUTS, as_rows, public_methods, required, shape_inputs
+from compare.sandbox.calling import LAYOUTS, as_rows, public_methods, required, run_forward, shape_inputs
 from compare.sandbox.calls import Outcome, UserCalls
 from compare.sandbox.construct import Call, Request
 from compare.sandbox.gradients import output_gradient
@@ -152,8 +152,8 @@ class Discovery:
         return built.value if wrote.ok else None
 
     def forward_rows(self, obj, method: str, layout: str, X) -> np.ndarray | None:
-        out = self.calls.call(f"{method}(X)", _run_forward, getattr(obj, method, None), shape_inputs(X, layout),
-                              layout, group=method)
+        out = self.calls.call(f"{method}(X)", run_forward, getattr(obj, method, None), shape_inputs(X, layout),
+                              say("call.no_such_method"), group=method)
         if not out.ok:
             return None
         rows = as_rows(out.value, layout, len(X), self.request.n_out)
@@ -216,14 +216,6 @@ class Discovery:
             if again is None or np.array_equal(again, base):
                 return layout.key
         return None
-
-
-def _run_forward(method, inputs, layout: str):
-    if method is None:
-        raise AttributeError(say("call.no_such_method"))
-    if isinstance(inputs, list):
-        return [method(x) for x in inputs]
-    return method(inputs)
 
 
 def _argument_error(error: str, guessed: bool = False) -> bool:

@@ -16,12 +16,12 @@ that overwrites the output array its forward returned.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from compare.sandbox import params, roles
-from compare.sandbox.calling import argument_roles, bind, output_array, shape_inputs
+from compare.sandbox.calling import PER_SAMPLE, argument_roles, bind, output_array, shape_inputs
 from compare.sandbox.compose import evaluate_loss, loss_objects
 from compare.sandbox.layout import ParamLayout
 from compare.sandbox.texts import say
@@ -42,7 +42,6 @@ class GradientRead:
     updated: bool = False            # the call also changed the weights (restored since)
     overwrote_output: bool = False   # the call changed the output array the forward had returned
     returned: str = "arrays"         # what the call returned: "arrays", "none" (None) or "other"
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ def targets_for(data: dict, layout: str, labels: bool):
     """The targets in the data layout: one-hot rows/columns or integer labels; one per sample alike."""
     if labels:
         y = data["labels"]
-        return list(y) if layout in ("sample_column", "sample_flat") else y
+        return list(y) if layout in PER_SAMPLE else y
     return shape_inputs(data["Y"], layout)
 
 
@@ -116,9 +115,9 @@ def from_attributes(before: dict[int, np.ndarray], after, layouts: list[ParamLay
     return found if len(found) == len(layouts) else None
 
 
-def snapshot(obj) -> tuple[dict[int, np.ndarray], list]:
-    arrays = params.arrays_in(obj)
-    return {id(a): np.array(a, copy=True) for a, _ in arrays}, arrays
+def snapshot(obj) -> dict[int, np.ndarray]:
+    """A copy of every array the object holds, by the array's id."""
+    return {id(a): np.array(a, copy=True) for a, _ in params.arrays_in(obj)}
 
 
 def call_once(ctx, obj, method: str, x, y, loss_grad) -> tuple[object, bool]:
@@ -172,12 +171,12 @@ def read_gradients(ctx, obj, method: str, source: str, batch: Batch, lr: float |
     a time (``sample_column``, ``sample_flat``) gives one read per sample, restored in between.
     """
     X, y, layout = batch.X, batch.y, layout or ctx.forward.layout
-    per_sample = layout in ("sample_column", "sample_flat")
+    per_sample = layout in PER_SAMPLE
     samples = list(zip(shape_inputs(X, layout), y)) if per_sample else [(shape_inputs(X, layout), y)]
     before_params = params.get_params(obj, ctx.layouts)
     reads, overwrote, updated = [], False, False
     for x, target in samples:
-        before, _ = snapshot(obj)
+        before = snapshot(obj)
         returned, wrote_output = call_once(ctx, obj, method, x, target, batch.loss_grad)
         overwrote |= wrote_output
         after_params = params.get_params(obj, ctx.layouts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from compare.sandbox.calling import PER_SAMPLE
 from compare.sandbox.construct import Call
 from compare.sandbox.layout import ParamLayout
 from compare.sandbox.texts import say
@@ -37,7 +38,7 @@ class MethodPlan:
 
     @property
     def per_sample(self) -> bool:
-        return self.layout in ("sample_column", "sample_flat")
+        return self.layout in PER_SAMPLE
 
 
 @dataclass

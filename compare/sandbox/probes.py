@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from compare.sandbox import params, roles
-from compare.sandbox.calling import argument_roles, bind, public_methods, shape_inputs
+from compare.sandbox.calling import LAYOUTS, argument_roles, bind, public_methods, shape_inputs
 from compare.sandbox.gradients import PROBE_LR, Batch, read_gradients, targets_for
 from compare.sandbox.plan import MethodPlan, Plan
 from compare.sandbox.roles import GRADIENT_METHODS, TRAIN_METHODS
@@ -117,7 +117,7 @@ def find_gradients(disc, plan: Plan) -> MethodPlan | None:
     for method in candidates:
         failed = evidence.get(method, "raised") in ("raised", "wrong_return", "nan", "hung")
         if method in GRADIENT_METHODS and method != "loss" and failed and obj is not None \
-                and _bindable(obj, method, plan):
+                and _bindable(obj, method):
             return MethodPlan(method, plan.forward.layout, how=say("how.failed"))
     returned_none = [m for m, e in evidence.items() if e == "none"]
     disc.gradients_missing = say("discovery.returned_none", methods=returned_none) if returned_none else \
@@ -125,7 +125,7 @@ def find_gradients(disc, plan: Plan) -> MethodPlan | None:
     return None
 
 
-def _bindable(obj, method: str, plan: Plan) -> bool:
+def _bindable(obj, method: str) -> bool:
     values = {"x": 0, "y": 0, "output": 0, "lr": PROBE_LR, "reg": 0.0, "cache": 0, "grad_out": 0}
     return bind(getattr(obj, method), values) is not None
 
@@ -193,7 +193,7 @@ def find_training(disc, plan: Plan) -> MethodPlan | None:
     names = public_methods(obj, exclude=(plan.forward.name,))
     ordered = [n for n in TRAIN_METHODS if n in names] + [n for n in names if n not in TRAIN_METHODS]
     labels = plan.gradients.labels if plan.gradients else False
-    layouts = dict.fromkeys([plan.forward.layout, "rows", "columns", "sample_column", "sample_flat"])
+    layouts = dict.fromkeys([plan.forward.layout, *LAYOUTS])
     for method in ordered:
         if plan.gradients is not None and method == plan.gradients.name and method not in TRAIN_METHODS:
             continue

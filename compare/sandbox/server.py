@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from compare.sandbox import params
-from compare.sandbox.calling import argument_roles, as_rows, shape_inputs
+from compare.sandbox.calling import argument_roles, as_rows, run_forward, shape_inputs
 from compare.sandbox.calls import Outcome, UserCalls
 from compare.sandbox.compose import Network, composed, layer_kit, takes_layers
 from compare.sandbox.construct import Call, Request
@@ -40,7 +40,7 @@ def probe_params(sizes, bias: bool, seed: int = 7) -> dict[str, np.ndarray]:
     return drawn if bias else {k: v for k, v in drawn.items() if k.endswith("weight")}
 
 
-def plan_from_message(cls: type, message: dict) -> Plan:
+def plan_from_message(message: dict) -> Plan:
     call = Call(tuple(message["call"]["args"]), dict(message["call"]["kwargs"]), tuple(message["sizes"]),
                 message["filled"], message["call"]["lr_name"], message["call"]["epochs_name"])
     return Plan(message["class_name"], call, tuple(message["sizes"]), message["bias"],
@@ -139,7 +139,7 @@ class UserServer:
     def op_adopt(self, request: dict) -> dict:
         self.calls.avoid(request.get("avoid", {}))
         self.cls = self._network_class(request)
-        self.plan = plan_from_message(self.cls, request["plan"])
+        self.plan = plan_from_message(request["plan"])
         return Outcome(value=True).to_message()
 
     # -- objects -----------------------------------------------------------------------------------------------
@@ -178,8 +178,8 @@ class UserServer:
         forward = self.plan.forward
         obj = self._object(request)
         X = request["X"]
-        outcome = self.calls.call(forward.name, _forward, getattr(obj, forward.name, None),
-                                  shape_inputs(X, forward.layout), group=forward.name)
+        outcome = self.calls.call(forward.name, run_forward, getattr(obj, forward.name, None),
+                                  shape_inputs(X, forward.layout), say("call.forward_gone"), group=forward.name)
         if outcome.ok:
             rows = as_rows(outcome.value, forward.layout, len(X), self.plan.sizes[-1])
             outcome.value = rows if rows is not None else _shape_of(outcome.value)
@@ -224,14 +224,6 @@ class UserServer:
 
 def _takes_lr(obj, train: MethodPlan) -> bool:
     return any(role == "lr" for _, role, _ in argument_roles(getattr(obj, train.name)))
-
-
-def _forward(method, inputs):
-    if method is None:
-        raise AttributeError(say("call.forward_gone"))
-    if isinstance(inputs, list):
-        return [method(x) for x in inputs]
-    return method(inputs)
 
 
 def _shape_of(value) -> dict:

@@ -22,9 +22,8 @@ Per run (one History of ``budget`` epochs, full-batch SGD on the letters):
 * hidden-unit measures of a ReLU layer: ``dead_share`` (units whose
   pre-activation is <= 0 on every letter: output 0 and gradient 0 on the whole
   batch, so they can never move again under full-batch training) and
-  ``distinct_units``; the first layer's gradient norm at the start
-  (``handmade.contract.keys.layer_grad_norms``), which times the learning rate is
-  the size of the first step.
+  ``distinct_units`` (the first layer's gradient norm at the start, which times the
+  learning rate is the size of the first step, is measured by ``task2_init``).
 """
 
 from __future__ import annotations
@@ -32,9 +31,6 @@ from __future__ import annotations
 import numpy as np
 
 from compare.study.statistics import wilson_interval
-from handmade.contract.keys import layer_grad_norms
-from handmade.contract.spec import MLPSpec
-from handmade.model import MLP
 
 REACHED, DIVERGED, SYMMETRIC, OSCILLATING, PLATEAU, SLOW = (
     "reached", "diverged", "symmetric", "oscillating", "plateau", "slow")
@@ -66,13 +62,6 @@ def distinct_units(params: dict) -> int:
     """How many first-layer units differ (distinct rows of [W0 | b0])."""
     rows = np.hstack([params["layers.0.weight"], params["layers.0.bias"][:, None]])
     return int(len(np.unique(rows, axis=0)))
-
-
-def first_layer_grad_norm(spec: MLPSpec, params: dict, X: np.ndarray, Y: np.ndarray) -> float:
-    """||(dL/dW0, dL/db0)||_2 at ``params``: how hard the first step pushes the first layer."""
-    net = MLP(spec, params)
-    net.forward(X)
-    return float(layer_grad_norms(net.backward(Y).params, spec.n_layers)[0])
 
 
 def tail(loss: np.ndarray) -> np.ndarray:

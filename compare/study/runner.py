@@ -17,12 +17,12 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits
 
 from compare.files.atomic import OutputSet, to_jsonable, write_json, write_text
 from compare.measure.records import summarize
 from compare.present.progress import progress_bar
 from compare.run.executors import default_executor, running, worker_count
+from compare.run.threads import one_thread
 from compare.study import cost, plots, report, task1, task2_init, task3_training, theory
 from compare.study.config import INIT_RATES, LEARNING_RATES, TASK3_ACTIVATIONS, StudyConfig
 from compare.study.i18n import check_lang
@@ -78,8 +78,7 @@ def run_study(cfg: StudyConfig, out_dir, lang: str = "en", command: str = "mlp-p
     # The study's networks are tiny: a second thread costs more than it saves, and on a busy 2-core
     # machine a BLAS call split in two waits for the busier core (task 2's 3000-network batch: 18 s
     # with two OpenBLAS threads at load 4, 4 s with one). One thread for torch and for BLAS.
-    torch.set_num_threads(1)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_thread():
         return _run(cfg, Path(out_dir), lang, command, progress, outputs)
 
 

@@ -28,9 +28,8 @@ def close(a: float, b: float, tol: float) -> bool:
 
 
 def family(loss: str) -> str:
-    """What kind of loss: "squared" (an error squared), or the link of a cross-entropy ("softmax", "sigmoid").
-    Losses of one family differ by constant factors; of two families, by the form of the gradient."""
-    return get_loss(loss).link or "squared"
+    """The family of the loss named ``loss`` (``handmade.losses.LossEntry.family``)."""
+    return get_loss(loss).family
 
 
 def factor_meanings(n: int, n_out: int, loss: str = "mse") -> list[tuple[float, str]]:
