@@ -179,8 +179,8 @@ def grad_of_output(name: str, output_activation: str, s, y):
 
 
 def _reduction(name: str, s) -> int:
-    """What a mean-reduced classification loss divides by: N rows (ce, bce_n) or N*C entries (bce)."""
-    return s.shape[-2] if get_loss(name).link == "softmax" or name == "bce_n" else outputs(s)
+    """What a mean-reduced loss divides by: N rows (ce, bce_n) or N*C entries (bce)."""
+    return s.shape[-2] if get_loss(name).mean_over == "rows" else outputs(s)
 
 
 def one_hot(labels, n_classes: int, dtype="float64") -> np.ndarray:
@@ -201,12 +201,20 @@ class LossEntry:
     # Every output entry counts alike (no mixing across the C outputs of a row): the value and the
     # gradient are unchanged when the (N, C) blocks are handed over transposed, as (C, N).
     elementwise: bool = True
-    # How the loss gathers its samples: "mean" over the N rows or their "sum" (what per-sample
-    # gradients of someone's code are combined with, one sample at a time).
-    samples: str = "mean"
+    # What the loss averages over: the N*C "entries", the N "rows", or nothing (None: a sum).
+    mean_over: str | None = "entries"
+    # The factor in front of the plain output delta (s - y, or p - y) before that averaging:
+    # 2 for a squared error, 1 for half of one and for the cross-entropies.
+    delta: float = 1.0
     # The output activation the loss includes (see the module docstring): f and df then take the
     # last layer's pre-activation z, and the network's output activation is this link or identity.
     link: str | None = None
+
+    @property
+    def samples(self) -> str:
+        """How the loss gathers its samples: "mean" or "sum" (what per-sample gradients of someone's code
+        are combined with, one sample at a time)."""
+        return "sum" if self.mean_over is None else "mean"
 
     @property
     def family(self) -> str:
@@ -216,18 +224,20 @@ class LossEntry:
 
 
 LOSSES: dict[str, LossEntry] = {
-    "mse": LossEntry(mse, mse_grad, "mean squared error, torch's default reduction"),
-    "sse": LossEntry(sse, sse_grad, "sum of squared errors", samples="sum"),
-    "half_sse": LossEntry(half_sse, half_sse_grad, "half the sum of squared errors (textbook)", samples="sum"),
-    "half_sse_n": LossEntry(half_sse_n, half_sse_n_grad, "half the squared error summed per sample, averaged over N"),
-    "ce": LossEntry(ce, ce_grad, "softmax cross-entropy, averaged over N", elementwise=False, link="softmax"),
-    "ce_sum": LossEntry(ce_sum, ce_sum_grad, "softmax cross-entropy, summed", elementwise=False, samples="sum",
+    "mse": LossEntry(mse, mse_grad, "mean squared error, torch's default reduction", delta=2.0),
+    "sse": LossEntry(sse, sse_grad, "sum of squared errors", mean_over=None, delta=2.0),
+    "half_sse": LossEntry(half_sse, half_sse_grad, "half the sum of squared errors (textbook)", mean_over=None),
+    "half_sse_n": LossEntry(half_sse_n, half_sse_n_grad, "half the squared error summed per sample, averaged over N",
+                            mean_over="rows"),
+    "ce": LossEntry(ce, ce_grad, "softmax cross-entropy, averaged over N", elementwise=False, mean_over="rows",
+                    link="softmax"),
+    "ce_sum": LossEntry(ce_sum, ce_sum_grad, "softmax cross-entropy, summed", elementwise=False, mean_over=None,
                         link="softmax"),
     "bce": LossEntry(bce, bce_grad, "binary cross-entropy of sigmoid outputs, averaged over N*C", link="sigmoid"),
-    "bce_sum": LossEntry(bce_sum, bce_sum_grad, "binary cross-entropy of sigmoid outputs, summed", samples="sum",
+    "bce_sum": LossEntry(bce_sum, bce_sum_grad, "binary cross-entropy of sigmoid outputs, summed", mean_over=None,
                          link="sigmoid"),
     "bce_n": LossEntry(bce_n, bce_n_grad, "binary cross-entropy summed over the outputs, averaged over N (Nielsen's "
-                       "cross-entropy cost)", link="sigmoid"),
+                       "cross-entropy cost)", mean_over="rows", link="sigmoid"),
 }
 
 # Other spellings people use for the same conventions (``--loss mean`` in the check, a course's "half-sum").

@@ -24,9 +24,10 @@ import json
 import time
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
-from compare.check.results import CheckConfig
+from compare.check.results import CheckConfig, Report
 from compare.files.atomic import OutputSet, write_json
 from compare.gradebook.grading import ROW_FIELDS, grade
 from compare.gradebook.page import to_page
@@ -56,6 +57,11 @@ class Gradebook:
     executor: dict = field(default_factory=dict)
     seconds: float = 0.0
     checked_by: dict = field(default_factory=dict)
+
+    @cached_property
+    def read_reports(self) -> list[Report | None]:
+        """The reports read back from their data (once: the page and the console both show them)."""
+        return [Report.from_dict(data) if data is not None else None for data in self.reports]
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 
 from compare.check.report import result_word, to_html
-from compare.check.results import Report
 from compare.check.texts import TEXT
 from compare.gradebook.grading import first_wrong, headline, not_checkable
 from compare.gradebook.submissions import is_checkable
@@ -33,13 +32,11 @@ def counts(book, lang: str) -> str:
                      for status, n in sorted(book.counts().items()))
 
 
-def shown_rows(book, lang: str, reports: list[Report | None] | None = None) -> list[dict[str, str]]:
+def shown_rows(book, lang: str) -> list[dict[str, str]]:
     """Every row as the teacher reads it, {column: text} in ``lang`` (what is English data in the CSV is
-    said again from the report: the status, the first wrong check, the headline diagnosis). ``reports``:
-    the book's reports already read back (default: read here)."""
-    reports = _read(book) if reports is None else reports
+    said again from the report: the status, the first wrong check, the headline diagnosis)."""
     shown = []
-    for r, report in zip(book.rows, reports):
+    for r, report in zip(book.rows, book.read_reports):
         first = first_wrong(report) if report is not None else None
         if report is not None:
             diagnosis = headline(report, lang)
@@ -55,15 +52,10 @@ def shown_rows(book, lang: str, reports: list[Report | None] | None = None) -> l
     return shown
 
 
-def _read(book) -> list[Report | None]:
-    return [Report.from_dict(data) if data is not None else None for data in book.reports]
-
-
 def to_page(book, lang: str = "en") -> str:
     """One self-contained HTML page: the table (each row links to its card), then every card."""
     e = html.escape
-    reports = _read(book)
-    shown = shown_rows(book, lang, reports)
+    shown = shown_rows(book, lang)
     head = "".join(f"<th>{e(h)}</th>" for h in headings(lang))
     rows = "".join("<tr>" + "".join(f"<td><a href='#s{i}'>{e(text)}</a></td>" if column == "submission" else
                                     f"<td>{e(text)}</td>" for column, text in row.items()) + "</tr>"
@@ -71,7 +63,7 @@ def to_page(book, lang: str = "en") -> str:
     cards = "".join(
         f"<section id='s{i}'><h2>{e(row['submission'])}</h2>"
         + (to_html(report, lang) if report is not None else f"<p>{e(row['diagnosis'])}</p>")
-        + "</section>" for i, (row, report) in enumerate(zip(shown, reports)))
+        + "</section>" for i, (row, report) in enumerate(zip(shown, book.read_reports)))
     title = say("title", lang)
     return (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>mlp-parity: {e(title)}</title>"
             "<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse}"

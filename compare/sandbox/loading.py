@@ -22,7 +22,7 @@ from pathlib import Path
 
 from compare.sandbox.calling import public_methods
 from compare.sandbox.calls import UserCalls
-from compare.sandbox.compose import is_layer_class
+from compare.sandbox.compose import NETWORK_NAME, is_layer_class
 from compare.sandbox.roles import FORWARD_METHODS
 from compare.sandbox.texts import say
 from handmade.contract.errors import InvalidInput
@@ -144,7 +144,7 @@ def network_classes(module: types.ModuleType) -> list[type]:
     own = [v for v in vars(module).values()
            if isinstance(v, type) and getattr(v, "__module__", None) == module.__name__]
     with_forward = [c for c in own if any(m in FORWARD_METHODS for m in public_methods(c)) and not is_layer_class(c)]
-    named = [c for c in with_forward if re.search(r"net|mlp|model|perceptron|classifier", c.__name__, re.I)]
+    named = [c for c in with_forward if NETWORK_NAME.search(c.__name__)]
     return named or with_forward
 
 

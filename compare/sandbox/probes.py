@@ -162,14 +162,13 @@ def try_training(disc, plan: Plan, method: str, layout: str, labels: bool) -> Me
     roles_ = _roles(getattr(obj, method))
     if not {"x", "y"} <= roles_:
         return None
-    epochs = "argument" if "epochs" in roles_ else ("constructor" if plan.call.epochs_name else "calls")
     lr_known = "lr" in roles_ or plan.call.lr_name is not None
-    candidate = MethodPlan(method, layout, labels=labels, epochs=epochs, lr_known=lr_known)
-    if bind(getattr(obj, method), train_values(disc.data, candidate, 1, disc.request.lr)) is None:
+    candidate = MethodPlan(method, layout, labels=labels, epochs=_epochs_given(roles_, plan), lr_known=lr_known)
+    values = train_values(disc.data, candidate, 1, disc.request.lr)
+    if bind(getattr(obj, method), values) is None:
         return None
     before = params.get_params(obj, plan.layouts)
-    ran = disc.calls.call(f"{method}(...)", run_training, obj, candidate,
-                          train_values(disc.data, candidate, 1, disc.request.lr), 1, group=method)
+    ran = disc.calls.call(f"{method}(...)", run_training, obj, candidate, values, 1, group=method)
     after = disc.calls.call("reading its weights", params.get_params, obj, plan.layouts) if ran.ok else ran
     changed = after.ok and any(not np.array_equal(before[k], np.asarray(after.value[k])) for k in before)
     # A method named as courses name their training loop is taken even when it fails here: the training
@@ -178,6 +177,11 @@ def try_training(disc, plan: Plan, method: str, layout: str, labels: bool) -> Me
         return None
     candidate.how = _train_words(candidate, roles_)
     return candidate
+
+
+def _epochs_given(roles_: set[str], plan: Plan) -> str:
+    """How a training method is told its epochs: as an "argument", at "constructor" time, or by "calls"."""
+    return "argument" if "epochs" in roles_ else ("constructor" if plan.call.epochs_name else "calls")
 
 
 def _train_words(plan: MethodPlan, roles_: set[str]) -> str:
@@ -203,8 +207,7 @@ def find_training(disc, plan: Plan) -> MethodPlan | None:
                 return found
     hung = [m for m in ordered if m in TRAIN_METHODS and m in disc.calls.hung]
     if hung:  # a training method that never returned (or ended the process) is still the training method
-        roles_ = _roles(getattr(obj, hung[0]))
-        epochs = "argument" if "epochs" in roles_ else ("constructor" if plan.call.epochs_name else "calls")
         how = say("how.ended_process") if disc.calls.hung[hung[0]].died else say("how.hung")
-        return MethodPlan(hung[0], "rows", labels=labels, epochs=epochs, how=how)
+        return MethodPlan(hung[0], "rows", labels=labels, epochs=_epochs_given(_roles(getattr(obj, hung[0])), plan),
+                          how=how)
     return None

@@ -28,6 +28,7 @@ summary).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -176,9 +177,9 @@ class PairRun:
     torch: History
     record: Record
 
-    @property
+    @cached_property
     def abs_diff(self) -> np.ndarray:
-        """|L_handmade(k) - L_torch(k)| per epoch."""
+        """|L_handmade(k) - L_torch(k)| per epoch (computed once: the summary and the curves read it)."""
         return loss_abs_diff(self.handmade.loss, self.torch.loss)
 
     def summary(self, threshold: float) -> dict:

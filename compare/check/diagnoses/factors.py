@@ -8,7 +8,7 @@ import numpy as np
 
 from compare.check.findings import Finding
 from compare.check.texts import say
-from handmade.losses import get_loss
+from handmade.losses import LOSSES, get_loss
 
 
 def fit_factor(g: np.ndarray, r: np.ndarray) -> tuple[float, float]:
@@ -71,13 +71,13 @@ def explain_factor(c: float, n: int, n_out: int, tol: float, loss: str = "mse") 
 
 def gradient_scale(loss: str, n: int, n_out: int) -> float:
     """The factor in front of each family's plain output delta (s - y, or p - y) in ``loss``'s gradient."""
-    return {"mse": 2.0 / (n * n_out), "sse": 2.0, "half_sse": 1.0, "half_sse_n": 1.0 / n,
-            "ce": 1.0 / n, "ce_sum": 1.0, "bce": 1.0 / (n * n_out), "bce_sum": 1.0, "bce_n": 1.0 / n}[loss]
+    entry = get_loss(loss)
+    return entry.delta / {"entries": n * n_out, "rows": n, None: 1}[entry.mean_over]
 
 
 def loss_for_factor(c: float, declared: str, n: int, n_out: int, tol: float) -> str | None:
     """The named loss (of the declared loss's family) whose gradient is ``c`` times the declared one's, if any."""
-    for name in ("mse", "sse", "half_sse", "half_sse_n", "ce", "ce_sum", "bce", "bce_sum", "bce_n"):
+    for name in LOSSES:
         if name != declared and family(name) == family(declared) and \
                 close(c * gradient_scale(declared, n, n_out), gradient_scale(name, n, n_out), tol):
             return name
